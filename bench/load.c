@@ -1,0 +1,500 @@
+/* maestro-bench client side: N threads doing request/reply round trips. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/*
+ * Each client is a closed loop: one request in flight, so latency is the
+ * full round trip and throughput is what N such loops sustain. The hot
+ * path takes no lock and allocates only when its sample array doubles.
+ */
+
+/* A reply not complete after this long counts as an error. */
+#define LOAD_REPLY_TIMEOUT_S 10
+/* A reply longer than this is an error, not a reason to run out of RAM. */
+#define LOAD_MAX_REPLY (256u * 1024 * 1024)
+/* Error replies printed per run; the rest are only counted. */
+#define LOAD_MAX_PRINTED 5
+#define LOAD_SHOW_REPLY 200
+
+#define LOAD_STR_(x) #x
+#define LOAD_STR(x) LOAD_STR_(x)
+
+#define REQUEST_HEAD "{\"jsonrpc\":\"2.0\",\"id\":"
+
+/* What every client of one run shares; read-only once clients start. */
+struct load_run {
+	const struct load_params *p;
+	char *text;	  /* the request without its id: head, then tail */
+	size_t head_len;  /* {"jsonrpc":"2.0","id": */
+	size_t tail_len;  /* ,"method":"...","params":...}\n */
+	uint64_t warm_end; /* samples count from here */
+	uint64_t end;	   /* no request starts after this */
+	/* Clients connect first, then all start at once through this gate. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	int gate_open;
+	int abort;	   /* set with gate_open when setup failed */
+	atomic_uint printed;
+};
+
+struct load_client {
+	pthread_t thread;
+	struct load_run *run;
+	unsigned index;
+	int fd;
+	uint64_t next_id;
+	uint64_t *samples; /* round trips in ns, in the measured window */
+	size_t nsamples, cap;
+	uint64_t errors;
+	char *rbuf;	/* reply bytes; a line may arrive in pieces */
+	size_t rstart, rend, rcap;
+};
+
+/* Prints a short description of a failure, the first few times only. */
+static void
+load_report(struct load_client *c, const char *what, const char *line,
+	    size_t len)
+{
+	const struct load_params *p = c->run->p;
+	unsigned n = atomic_fetch_add(&c->run->printed, 1u);
+
+	if (n >= LOAD_MAX_PRINTED) {
+		if (n == LOAD_MAX_PRINTED)
+			fprintf(stderr, "maestro-bench: %s clients=%u: further "
+				"errors only counted\n", p->target, p->clients);
+		return;
+	}
+	fprintf(stderr, "maestro-bench: %s clients=%u client %u: %s%s%.*s%s\n",
+		p->target, p->clients, c->index, what, line ? ": " : "",
+		(int)(len > LOAD_SHOW_REPLY ? LOAD_SHOW_REPLY : len),
+		line ? line : "", len > LOAD_SHOW_REPLY ? "..." : "");
+}
+
+/* Sends the whole request; MSG_NOSIGNAL so a dead server is an error. */
+static int
+load_send(struct load_client *c, struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+
+	while (msg.msg_iovlen > 0) {
+		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		size_t left;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		left = (size_t)n;
+		while (msg.msg_iovlen > 0 && left >= msg.msg_iov->iov_len) {
+			left -= msg.msg_iov->iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen > 0) {
+			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + left;
+			msg.msg_iov->iov_len -= left;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reads until a whole line is buffered; *line and *len describe it,
+ * '\n' included. Bytes after it stay for the next call.
+ */
+static int
+load_recv_line(struct load_client *c, const char **line, size_t *len)
+{
+	size_t scanned = c->rstart;
+
+	for (;;) {
+		char *nl = memchr(c->rbuf + scanned, '\n', c->rend - scanned);
+		ssize_t n;
+
+		if (nl != NULL) {
+			*line = c->rbuf + c->rstart;
+			*len = (size_t)(nl - *line) + 1;
+			c->rstart += *len;
+			return 0;
+		}
+		scanned = c->rend;
+		if (c->rstart > 0) {
+			memmove(c->rbuf, c->rbuf + c->rstart, c->rend - c->rstart);
+			c->rend -= c->rstart;
+			scanned -= c->rstart;
+			c->rstart = 0;
+		}
+		if (c->rend == c->rcap) {
+			size_t ncap = c->rcap * 2;
+			char *nbuf;
+
+			if (ncap > LOAD_MAX_REPLY)
+				return -EMSGSIZE;
+			nbuf = realloc(c->rbuf, ncap);
+			if (nbuf == NULL)
+				return -ENOMEM;
+			c->rbuf = nbuf;
+			c->rcap = ncap;
+		}
+		n = recv(c->fd, c->rbuf + c->rend, c->rcap - c->rend, 0);
+		if (n < 0 && errno == EINTR) {
+			if (atomic_load(&bench_interrupted))
+				return -EINTR;
+			continue;
+		}
+		if (n < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ?
+				-ETIMEDOUT : -errno;
+		if (n == 0)
+			return -EPIPE; /* the server closed the connection */
+		c->rend += (size_t)n;
+	}
+}
+
+static const char *
+load_strerror(int err)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return "no reply within " LOAD_STR(LOAD_REPLY_TIMEOUT_S) " s";
+	case EPIPE:
+	case ECONNRESET:
+		return "connection closed by the server";
+	case EMSGSIZE:
+		return "reply line too long";
+	default:
+		return strerror(err);
+	}
+}
+
+static int
+load_contains(const char *hay, size_t len, const char *needle)
+{
+	size_t nlen = strlen(needle);
+
+	for (size_t i = 0; i + nlen <= len; i++) {
+		const char *p = memchr(hay + i, needle[0], len - nlen + 1 - i);
+
+		if (p == NULL)
+			return 0;
+		i = (size_t)(p - hay);
+		if (memcmp(p, needle, nlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if the reply is what this target must answer to the request. */
+static int
+load_reply_ok(const struct load_run *run, const struct iovec *req,
+	      const char *line, size_t len)
+{
+	if (run->p->kind == TARGET_DAEMON)
+		return load_contains(line, len, "\"result\"");
+	return len == req[0].iov_len + req[1].iov_len + req[2].iov_len &&
+	       memcmp(line, req[0].iov_base, req[0].iov_len) == 0 &&
+	       memcmp(line + req[0].iov_len, req[1].iov_base,
+		      req[1].iov_len) == 0 &&
+	       memcmp(line + req[0].iov_len + req[1].iov_len,
+		      req[2].iov_base, req[2].iov_len) == 0;
+}
+
+static int
+load_record(struct load_client *c, uint64_t ns)
+{
+	if (c->nsamples == c->cap) {
+		size_t ncap = c->cap * 2;
+		uint64_t *n = realloc(c->samples, ncap * sizeof *n);
+
+		if (n == NULL)
+			return -ENOMEM;
+		c->samples = n;
+		c->cap = ncap;
+	}
+	c->samples[c->nsamples++] = ns;
+	return 0;
+}
+
+static void *
+load_client_main(void *arg)
+{
+	struct load_client *c = arg;
+	struct load_run *run = c->run;
+	char id[24];
+	/* The request goes out without being copied: head, id, tail. */
+	struct iovec req[3] = {
+		{ run->text, run->head_len },
+		{ id, 0 },
+		{ run->text + run->head_len, run->tail_len },
+	};
+
+	pthread_mutex_lock(&run->gate_lock);
+	while (!run->gate_open)
+		pthread_cond_wait(&run->gate_cond, &run->gate_lock);
+	pthread_mutex_unlock(&run->gate_lock);
+	if (run->abort)
+		return NULL;
+
+	for (;;) {
+		struct iovec iov[3] = { req[0], req[1], req[2] };
+		uint64_t t0 = bench_now_ns(), t1;
+		const char *line = NULL;
+		size_t len = 0;
+		int r;
+
+		if (t0 >= run->end || atomic_load(&bench_interrupted))
+			break;
+		req[1].iov_len = (size_t)snprintf(id, sizeof id, "%" PRIu64,
+						  c->next_id++);
+		iov[1] = req[1];
+		r = load_send(c, iov, 3);
+		if (r == 0)
+			r = load_recv_line(c, &line, &len);
+		t1 = bench_now_ns();
+		if (r == -EINTR)
+			break; /* ^C: not the server's fault */
+		if (r < 0) {
+			/* The stream is out of step or gone: stop this client. */
+			c->errors++;
+			load_report(c, load_strerror(-r), NULL, 0);
+			break;
+		}
+		if (!load_reply_ok(run, req, line, len)) {
+			c->errors++;
+			load_report(c, run->p->kind == TARGET_DAEMON ?
+				    "reply without \"result\"" :
+				    "echo differs from request", line,
+				    len - 1);
+			continue;
+		}
+		if (t0 >= run->warm_end && load_record(c, t1 - t0) < 0) {
+			c->errors++;
+			load_report(c, "out of memory for samples", NULL, 0);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* REQUEST_HEAD, then ,"method":"M"[,"params":{"data":"xxx..."}]}\n */
+static int
+load_build_request(struct load_run *run, const char *method, size_t payload)
+{
+	static const char data_head[] = ",\"params\":{\"data\":\"";
+	size_t cap = sizeof REQUEST_HEAD + strlen(method) + payload + 64;
+	char *t = malloc(cap);
+	size_t n;
+
+	if (t == NULL)
+		return -ENOMEM;
+	n = (size_t)snprintf(t, cap, "%s,\"method\":\"%s\"", REQUEST_HEAD,
+			     method);
+	if (payload > 0) {
+		memcpy(t + n, data_head, sizeof data_head - 1);
+		n += sizeof data_head - 1;
+		memset(t + n, 'x', payload);
+		n += payload;
+		memcpy(t + n, "\"}", 2);
+		n += 2;
+	}
+	memcpy(t + n, "}\n", 2);
+	run->text = t;
+	run->head_len = sizeof REQUEST_HEAD - 1;
+	run->tail_len = n + 2 - run->head_len;
+	return 0;
+}
+
+size_t
+load_request_size(const char *method, size_t payload)
+{
+	size_t n = sizeof REQUEST_HEAD - 1 + 1 /* id 1 */ +
+		   strlen(",\"method\":\"\"}\n") + strlen(method);
+
+	if (payload > 0)
+		n += strlen(",\"params\":{\"data\":\"\"}") + payload;
+	return n;
+}
+
+static int
+load_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted samples, in microseconds. */
+static double
+load_percentile_us(const uint64_t *s, size_t n, double pct)
+{
+	size_t rank = (size_t)(pct / 100.0 * (double)n + 0.999999);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return (double)s[rank - 1] / 1000.0;
+}
+
+static void
+load_summarize(struct load_client *cl, unsigned nc, double window_s,
+	       struct load_result *r)
+{
+	uint64_t *all;
+	size_t n = 0;
+
+	for (unsigned i = 0; i < nc; i++) {
+		n += cl[i].nsamples;
+		r->errors += cl[i].errors;
+	}
+	r->requests = n;
+	r->window_s = window_s;
+	if (n == 0 || window_s <= 0.0)
+		return;
+	all = malloc(n * sizeof *all);
+	if (all == NULL) {
+		fprintf(stderr, "maestro-bench: out of memory merging samples\n");
+		r->errors++;
+		return;
+	}
+	n = 0;
+	for (unsigned i = 0; i < nc; i++) {
+		memcpy(all + n, cl[i].samples, cl[i].nsamples * sizeof *all);
+		n += cl[i].nsamples;
+	}
+	qsort(all, n, sizeof *all, load_cmp_u64);
+	r->rps = (double)n / window_s;
+	r->p50_us = load_percentile_us(all, n, 50.0);
+	r->p99_us = load_percentile_us(all, n, 99.0);
+	r->p999_us = load_percentile_us(all, n, 99.9);
+	r->max_us = (double)all[n - 1] / 1000.0;
+	r->valid = 1;
+	free(all);
+}
+
+/* Connects and arms every client before any starts. */
+static int
+load_prepare(struct load_run *run, struct load_client *cl, unsigned nc)
+{
+	const struct load_params *p = run->p;
+	struct timeval tv = { .tv_sec = LOAD_REPLY_TIMEOUT_S };
+	/* Enough for the run at a few hundred thousand round trips/s. */
+	size_t want = (size_t)((p->duration_s + 1.0) * 200000.0 / nc) + 1024;
+
+	for (unsigned i = 0; i < nc; i++) {
+		struct load_client *c = &cl[i];
+		int r;
+
+		c->run = run;
+		c->index = i;
+		c->fd = -1;
+		c->next_id = 1;
+		c->cap = want;
+		c->samples = malloc(c->cap * sizeof *c->samples);
+		c->rcap = 4096;
+		c->rbuf = malloc(c->rcap);
+		if (c->samples == NULL || c->rbuf == NULL) {
+			fprintf(stderr, "maestro-bench: out of memory for %u "
+				"clients\n", nc);
+			return -ENOMEM;
+		}
+		r = bench_unix_connect(p->socket, &c->fd);
+		if (r < 0) {
+			fprintf(stderr, "maestro-bench: %s: connect %s "
+				"(client %u of %u): %s\n", p->target, p->socket,
+				i + 1, nc, strerror(-r));
+			return r;
+		}
+		/* A hung server must end the run with an error, not hang it. */
+		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+			r = -errno;
+			fprintf(stderr, "maestro-bench: setsockopt: %s\n",
+				strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Opens the start gate; the mutex publishes warm_end and end. */
+static void
+load_open_gate(struct load_run *run, int abort)
+{
+	pthread_mutex_lock(&run->gate_lock);
+	run->abort = abort;
+	run->gate_open = 1;
+	pthread_cond_broadcast(&run->gate_cond);
+	pthread_mutex_unlock(&run->gate_lock);
+}
+
+int
+load_run(const struct load_params *p, struct load_result *r)
+{
+	struct load_run run = {
+		.p = p,
+		.gate_lock = PTHREAD_MUTEX_INITIALIZER,
+		.gate_cond = PTHREAD_COND_INITIALIZER,
+	};
+	struct load_client *cl;
+	unsigned started = 0;
+	uint64_t done;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->clients = p->clients;
+	cl = calloc(p->clients, sizeof *cl);
+	if (cl == NULL || load_build_request(&run, p->method, p->payload) < 0) {
+		fprintf(stderr, "maestro-bench: out of memory\n");
+		free(cl);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->clients; i++)
+		cl[i].fd = -1;
+	rc = load_prepare(&run, cl, p->clients);
+	while (rc == 0 && started < p->clients) {
+		rc = -pthread_create(&cl[started].thread, NULL,
+				     load_client_main, &cl[started]);
+		if (rc < 0)
+			fprintf(stderr, "maestro-bench: cannot start client "
+				"thread %u: %s\n", started + 1, strerror(-rc));
+		else
+			started++;
+	}
+	run.warm_end = bench_now_ns() + (uint64_t)(p->warmup_s * 1e9);
+	run.end = run.warm_end + (uint64_t)(p->duration_s * 1e9);
+	load_open_gate(&run, rc < 0);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(cl[i].thread, NULL);
+
+	if (rc == 0) {
+		/* An interrupted run reports the part it measured. */
+		done = bench_now_ns();
+		if (done > run.end)
+			done = run.end;
+		load_summarize(cl, p->clients,
+			       done > run.warm_end ?
+			       (double)(done - run.warm_end) / 1e9 : 0.0, r);
+	}
+	for (unsigned i = 0; i < p->clients; i++) {
+		if (cl[i].fd >= 0)
+			close(cl[i].fd);
+		free(cl[i].samples);
+		free(cl[i].rbuf);
+	}
+	free(cl);
+	free(run.text);
+	pthread_mutex_destroy(&run.gate_lock);
+	pthread_cond_destroy(&run.gate_cond);
+	return rc;
+}

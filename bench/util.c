@@ -1,0 +1,110 @@
+/* maestro-bench helpers: clock, sleep, connect, temp directories. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw's FTW_DEPTH and FTW_PHYS */
+#endif
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+atomic_bool bench_interrupted;
+
+uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+bench_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int
+bench_unix_connect(const char *path, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * A connect() interrupted by a signal may go on in the background
+	 * (POSIX); retrying then answers EALREADY until it is done and
+	 * EISCONN once it has, so both mean "keep going", not failure.
+	 */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int err = errno;
+
+		if (err == EINTR || err == EALREADY) {
+			bench_sleep_ms(1);
+			continue;
+		}
+		if (err == EISCONN)
+			break;
+		close(fd);
+		return -err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int
+bench_make_tempdir(char *dir, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	n = snprintf(dir, size, "%s/maestro-bench.XXXXXX", tmp);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (mkdtemp(dir) == NULL)
+		return -errno;
+	return 0;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int type,
+	     struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (remove(path) < 0)
+		fprintf(stderr, "maestro-bench: cannot remove %s: %s\n", path,
+			strerror(errno));
+	return 0;
+}
+
+void
+bench_remove_tempdir(const char *dir)
+{
+	/* Depth first, not following links: the daemon may leave anything. */
+	if (dir[0] != '\0')
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

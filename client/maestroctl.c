@@ -1,0 +1,180 @@
+/* maestroctl: the command-line client for maestrod. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maestro-protocol.h"
+#include "maestroctl.h"
+#include "paths.h"
+
+static const struct command *const command_groups[] = {
+	system_commands,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: maestroctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+		   "\ncommands:\n");
+	for (size_t g = 0; g < sizeof command_groups / sizeof command_groups[0]; g++)
+		for (const struct command *c = command_groups[g]; c->name != NULL; c++)
+			fprintf(f, "  %-10s %-14s %s\n", c->name, c->args, c->summary);
+	fprintf(f, "\nexit status: 0 ok, 1 error from maestrod, 2 usage, 5 maestrod unreachable,\n"
+		   "6 timeout or bad reply; see maestroctl(1)\n");
+}
+
+void
+ctl_print_json(struct json_object *result)
+{
+	puts(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int
+ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
+	 struct json_object **result)
+{
+	struct rpc_response resp;
+	int r;
+
+	if (!ctl->connected) {
+		r = rpc_connect(&ctl->rpc, ctl->socket_path, ctl->timeout_ms);
+		if (r < 0) {
+			json_object_put(params);
+			rpc_report_connect_error(ctl->socket_path, r);
+			return EXIT_UNREACHABLE;
+		}
+		ctl->connected = true;
+	}
+	r = rpc_call(&ctl->rpc, method, params, &resp);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "maestroctl: no reply from maestrod at %s within %d ms\n",
+			ctl->socket_path, ctl->timeout_ms);
+		return EXIT_PROTOCOL;
+	}
+	if (r == -ECONNRESET) {
+		fprintf(stderr, "maestroctl: maestrod at %s closed the connection\n",
+			ctl->socket_path);
+		return EXIT_UNREACHABLE;
+	}
+	if (r < 0) {
+		fprintf(stderr, "maestroctl: bad reply from maestrod at %s: %s\n", ctl->socket_path,
+			strerror(-r));
+		return EXIT_PROTOCOL;
+	}
+	if (resp.result == NULL) {
+		/* A refusal at connect time comes as an error with a null id. */
+		bool refused = json_object_is_type(resp.id, json_type_null) &&
+			       resp.error_code == MAESTRO_E_UNAUTHORIZED;
+
+		if (ctl->json) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "code", json_object_new_int(resp.error_code));
+			json_object_object_add(e, "message",
+					       json_object_new_string(resp.error_message));
+			if (resp.error_data)
+				json_object_object_add(e, "data", json_object_get(resp.error_data));
+			fprintf(stderr, "%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+			json_object_put(e);
+		} else {
+			fprintf(stderr, "maestroctl: %s (%s, %d)\n", resp.error_message,
+				rpc_error_name(resp.error_code), resp.error_code);
+		}
+		rpc_response_clear(&resp);
+		return refused ? EXIT_UNREACHABLE : EXIT_ERROR;
+	}
+	*result = json_object_get(resp.result);
+	rpc_response_clear(&resp);
+	return EXIT_OK;
+}
+
+static int
+parse_timeout(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
+		return -EINVAL;
+	*ms = (int)(v * 1000);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { .timeout_ms = 10000 };
+	char *default_path = NULL;
+	int c, r;
+
+	/* '+': options after the command belong to the command. */
+	while ((c = getopt_long(argc, argv, "+s:jt:Vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ctl.socket_path = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &ctl.timeout_ms) < 0) {
+				fprintf(stderr, "maestroctl: --timeout takes seconds, such as 5 or 0.5\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'V':
+			printf("maestroctl %s (protocol %d)\n", MAESTRO_VERSION, MAESTRO_PROTOCOL_VERSION);
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ctl.socket_path == NULL)
+		ctl.socket_path = getenv("MAESTRO_SOCKET");
+	if (ctl.socket_path == NULL || ctl.socket_path[0] == '\0') {
+		default_path = maestro_default_socket_path();
+		if (default_path == NULL) {
+			fprintf(stderr, "maestroctl: XDG_RUNTIME_DIR is not set; "
+					"give the socket with --socket or MAESTRO_SOCKET\n");
+			return EXIT_USAGE;
+		}
+		ctl.socket_path = default_path;
+	}
+
+	for (size_t g = 0; g < sizeof command_groups / sizeof command_groups[0]; g++) {
+		for (const struct command *cmd = command_groups[g]; cmd->name != NULL; cmd++) {
+			if (strcmp(cmd->name, argv[optind]) != 0)
+				continue;
+			r = cmd->run(&ctl, argc - optind, argv + optind);
+			if (ctl.connected)
+				rpc_close(&ctl.rpc);
+			free(default_path);
+			return r;
+		}
+	}
+	fprintf(stderr, "maestroctl: unknown command '%s'; see maestroctl --help\n", argv[optind]);
+	free(default_path);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,49 @@
+/* maestroctl: the command table, global options and exit codes. */
+#ifndef MAESTROCTL_H
+#define MAESTROCTL_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "rpc.h"
+
+/* Exit codes, documented in maestroctl(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,	      /* maestrod answered with an error */
+	EXIT_USAGE = 2,	      /* bad command line */
+	EXIT_DENIED = 3,      /* a governance decision said deny */
+	EXIT_ASK = 4,	      /* a governance decision needs a person */
+	EXIT_UNREACHABLE = 5, /* maestrod is not running or refused us */
+	EXIT_PROTOCOL = 6,    /* timeout, or a reply that is not JSON-RPC */
+};
+
+struct ctl {
+	const char *socket_path;
+	bool json;
+	int timeout_ms;
+	struct rpc_client rpc;
+	bool connected;
+};
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *summary;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+};
+
+extern const struct command system_commands[];
+
+/*
+ * Calls method and handles the failures every command handles the same
+ * way, printing a message. Returns EXIT_OK with *result set (owned by the
+ * caller), or the exit code to leave with.
+ */
+int ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
+	     struct json_object **result);
+
+/* Prints result as JSON on one line, for --json. */
+void ctl_print_json(struct json_object *result);
+
+#endif

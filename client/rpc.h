@@ -1,0 +1,36 @@
+/* maestroctl's connection to maestrod: connect, call, wait for the reply. */
+#ifndef MAESTROCTL_RPC_H
+#define MAESTROCTL_RPC_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "frame.h"
+#include "jsonrpc.h"
+
+struct rpc_client {
+	int fd;
+	const char *path;
+	int timeout_ms;
+	int64_t next_id;
+	struct frame_reader in;
+};
+
+/*
+ * Connects to path. Returns 0 or a negative errno; the caller reports the
+ * failure with rpc_report_connect_error().
+ */
+int rpc_connect(struct rpc_client *cl, const char *path, int timeout_ms);
+void rpc_close(struct rpc_client *cl);
+void rpc_report_connect_error(const char *path, int r);
+
+/*
+ * Sends a request (taking over params) and waits for its reply, skipping
+ * notifications. Returns 0 with *resp filled (it may carry an error
+ * reply), -ETIMEDOUT, -ECONNRESET when maestrod closed the connection, or
+ * -EPROTO when the reply is not valid JSON-RPC.
+ */
+int rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
+	     struct rpc_response *resp);
+
+#endif

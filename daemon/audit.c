@@ -1,0 +1,308 @@
+/* The audit writer: one thread that group-commits audit rows to SQLite. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "log.h"
+#include "util.h"
+
+STAILQ_HEAD(record_list, audit_record);
+
+struct audit {
+	pthread_t thread;
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	struct event *ev_done; /* activated by the writer, runs on the loop */
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct record_list queue; /* submitted, not yet taken by the writer */
+	struct record_list done;  /* committed (or failed), callbacks pending */
+	unsigned queued;
+	unsigned queue_max;
+	bool stopping;
+	uint64_t oldest_queued_mono; /* when the head of the queue was submitted */
+	struct audit_stats stats;
+};
+
+struct audit_record *
+audit_record_new(const char *event, const char *actor, struct json_object *detail)
+{
+	struct audit_record *rec = calloc(1, sizeof *rec);
+	const char *text = "{}";
+
+	if (detail != NULL)
+		text = json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (rec == NULL) {
+		json_object_put(detail);
+		return NULL;
+	}
+	rec->time_us = (int64_t)now_usec(CLOCK_REALTIME);
+	rec->event = strdup(event);
+	rec->actor = actor ? strdup(actor) : NULL;
+	rec->detail = strdup(text);
+	json_object_put(detail);
+	if (rec->event == NULL || rec->detail == NULL || (actor && rec->actor == NULL))
+		return audit_record_free(rec), NULL;
+	return rec;
+}
+
+void
+audit_record_free(struct audit_record *rec)
+{
+	if (rec == NULL)
+		return;
+	free(rec->event);
+	free(rec->actor);
+	free(rec->correlation_id);
+	free(rec->detail);
+	free(rec);
+}
+
+static int
+audit_insert(struct audit *a, struct audit_record *rec)
+{
+	sqlite3_stmt *st = a->insert;
+	int r;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, rec->time_us);
+	sqlite3_bind_text(st, 2, rec->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rec->actor, -1, SQLITE_STATIC);
+	if (rec->has_peer) {
+		sqlite3_bind_int64(st, 4, rec->peer_uid);
+		sqlite3_bind_int64(st, 5, rec->peer_pid);
+	}
+	sqlite3_bind_text(st, 6, rec->correlation_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, rec->detail, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r != SQLITE_DONE)
+		return r;
+	rec->seq = sqlite3_last_insert_rowid(a->db);
+	return SQLITE_OK;
+}
+
+/* Writes one batch in one transaction; on any failure the whole batch fails. */
+static void
+audit_commit_batch(struct audit *a, struct record_list *batch)
+{
+	struct audit_record *rec;
+	const char *why = NULL;
+	int r;
+
+	r = sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL);
+	if (r == SQLITE_OK) {
+		STAILQ_FOREACH(rec, batch, entry) {
+			r = audit_insert(a, rec);
+			if (r != SQLITE_OK)
+				break;
+		}
+	}
+	if (r == SQLITE_OK)
+		r = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+	if (r == SQLITE_OK)
+		return;
+
+	why = sqlite3_errmsg(a->db);
+	log_error("audit: commit failed: %s", why);
+	STAILQ_FOREACH(rec, batch, entry) {
+		rec->seq = 0;
+		rec->error = -EIO;
+		snprintf(rec->error_message, sizeof rec->error_message,
+			 "the audit store cannot be written: %s", why);
+	}
+	sqlite3_reset(a->insert);
+	if (!sqlite3_get_autocommit(a->db))
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void *
+audit_thread(void *arg)
+{
+	struct audit *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		struct record_list batch = STAILQ_HEAD_INITIALIZER(batch);
+		struct audit_record *rec;
+		unsigned n, failed = 0;
+		int64_t last = 0;
+
+		while (STAILQ_EMPTY(&a->queue) && !a->stopping)
+			pthread_cond_wait(&a->wake, &a->lock);
+		if (STAILQ_EMPTY(&a->queue))
+			break; /* stopping and nothing left */
+
+		/* Group commit: take everything queued since the last commit. */
+		STAILQ_CONCAT(&batch, &a->queue);
+		n = a->queued;
+		a->queued = 0;
+		pthread_mutex_unlock(&a->lock);
+
+		audit_commit_batch(a, &batch);
+		STAILQ_FOREACH(rec, &batch, entry) {
+			if (rec->error)
+				failed++;
+			else
+				last = rec->seq;
+		}
+
+		pthread_mutex_lock(&a->lock);
+		a->stats.batches++;
+		a->stats.committed += n - failed;
+		a->stats.failed += failed;
+		a->stats.failing = failed > 0;
+		if (last > 0)
+			a->stats.last_seq = last;
+		STAILQ_CONCAT(&a->done, &batch);
+		/* event_active() is safe from another thread once evthread is set up. */
+		event_active(a->ev_done, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* On the loop thread: hands results back to whoever submitted them. */
+static void
+audit_run_callbacks(struct audit *a)
+{
+	struct record_list done = STAILQ_HEAD_INITIALIZER(done);
+	struct audit_record *rec;
+
+	pthread_mutex_lock(&a->lock);
+	STAILQ_CONCAT(&done, &a->done);
+	pthread_mutex_unlock(&a->lock);
+
+	while ((rec = STAILQ_FIRST(&done)) != NULL) {
+		STAILQ_REMOVE_HEAD(&done, entry);
+		if (rec->done != NULL)
+			rec->done(rec, rec->userdata);
+		audit_record_free(rec);
+	}
+}
+
+static void
+audit_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	audit_run_callbacks(arg);
+}
+
+int
+audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
+	    struct audit **out)
+{
+	struct audit *a = calloc(1, sizeof *a);
+	int r;
+
+	if (a == NULL)
+		return -ENOMEM;
+	a->db = db;
+	a->queue_max = queue_max;
+	STAILQ_INIT(&a->queue);
+	STAILQ_INIT(&a->done);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->wake, NULL);
+	r = sqlite3_prepare_v3(db,
+			       "INSERT INTO audit (time_us, event, actor, peer_uid, peer_pid,"
+			       " correlation_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &a->insert, NULL);
+	if (r != SQLITE_OK) {
+		log_error("audit: cannot prepare the insert: %s", sqlite3_errmsg(db));
+		free(a);
+		return -EIO;
+	}
+	a->ev_done = event_new(base, -1, 0, audit_on_done, a);
+	if (a->ev_done == NULL) {
+		sqlite3_finalize(a->insert);
+		free(a);
+		return -ENOMEM;
+	}
+	r = pthread_create(&a->thread, NULL, audit_thread, a);
+	if (r != 0) {
+		event_free(a->ev_done);
+		sqlite3_finalize(a->insert);
+		free(a);
+		return -r;
+	}
+	*out = a;
+	return 0;
+}
+
+struct audit *
+audit_stop(struct audit *a)
+{
+	if (a == NULL)
+		return NULL;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	audit_run_callbacks(a);
+	event_free(a->ev_done);
+	sqlite3_finalize(a->insert);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->wake);
+	free(a);
+	return NULL;
+}
+
+int
+audit_submit(struct audit *a, struct audit_record *rec)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping) {
+		pthread_mutex_unlock(&a->lock);
+		return -ESHUTDOWN;
+	}
+	if (a->queued >= a->queue_max) {
+		pthread_mutex_unlock(&a->lock);
+		return -EAGAIN;
+	}
+	if (a->queued == 0)
+		a->oldest_queued_mono = now_usec(CLOCK_MONOTONIC);
+	STAILQ_INSERT_TAIL(&a->queue, rec, entry);
+	a->queued++;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+bool
+audit_has_room(struct audit *a)
+{
+	bool room;
+
+	pthread_mutex_lock(&a->lock);
+	room = !a->stopping && a->queued < a->queue_max;
+	pthread_mutex_unlock(&a->lock);
+	return room;
+}
+
+void
+audit_get_stats(struct audit *a, struct audit_stats *st)
+{
+	pthread_mutex_lock(&a->lock);
+	*st = a->stats;
+	st->queued = a->queued;
+	st->oldest_wait_usec = a->queued ? now_usec(CLOCK_MONOTONIC) - a->oldest_queued_mono : 0;
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
+audit_set_queue_max(struct audit *a, unsigned queue_max)
+{
+	pthread_mutex_lock(&a->lock);
+	a->queue_max = queue_max;
+	pthread_mutex_unlock(&a->lock);
+}

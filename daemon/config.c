@@ -1,0 +1,441 @@
+/* maestrod.conf: the settings, their defaults and the file parser. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "log.h"
+#include "maestro-protocol.h"
+#include "util.h"
+
+/* A config file is a few dozen lines; anything this big is a mistake. */
+#define CONFIG_MAX_SIZE (1024 * 1024)
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->max_line = MAESTRO_MAX_LINE_DEFAULT;
+	cfg->max_connections = 1024;
+	cfg->max_connections_per_uid = 256;
+	cfg->max_pending_per_connection = 64;
+	cfg->audit_queue_max = 8192;
+	cfg->audit_sync = AUDIT_SYNC_NORMAL;
+	cfg->drain_timeout_usec = 5 * 1000000u;
+	cfg->log_level = LOG_INFO;
+}
+
+void
+config_clear(struct config *cfg)
+{
+	free(cfg->socket_path);
+	free(cfg->db_path);
+	free(cfg->allowed_uids);
+	free(cfg->allowed_gids);
+	config_init(cfg);
+}
+
+/* The state of one line being parsed, for error positions. */
+struct cursor {
+	const char *file;
+	unsigned line;
+	const char *line_start;
+	struct config_error *err;
+};
+
+static int
+config_fail(const struct cursor *c, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(c->err->file, sizeof c->err->file, "%s", c->file);
+	c->err->line = c->line;
+	c->err->column = at ? (unsigned)(at - c->line_start) + 1 : 0;
+	va_start(ap, fmt);
+	vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int
+parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int
+set_count(const struct cursor *c, const char *key, const char *v, unsigned *out)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 1000000, &n) < 0 || n == 0)
+		return config_fail(c, v, "%s must be a whole number from 1 to 1000000", key);
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Sizes are bytes, or KiB/MiB with a K or M suffix. */
+static int
+set_size(const struct cursor *c, const char *key, const char *v, size_t *out)
+{
+	char num[32];
+	unsigned long long n, mult = 1;
+	size_t len = strlen(v);
+
+	if (len > 0 && (v[len - 1] == 'K' || v[len - 1] == 'k'))
+		mult = 1024, len--;
+	else if (len > 0 && (v[len - 1] == 'M' || v[len - 1] == 'm'))
+		mult = 1024 * 1024, len--;
+	if (len == 0 || len >= sizeof num)
+		return config_fail(c, v, "%s must be a size such as 1048576, 512K or 1M", key);
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (parse_uint(num, MAESTRO_MAX_LINE_MAX, &n) < 0 || n * mult < MAESTRO_MAX_LINE_MIN ||
+	    n * mult > MAESTRO_MAX_LINE_MAX)
+		return config_fail(c, v, "%s must be a size from %d bytes to %d MiB", key,
+				   MAESTRO_MAX_LINE_MIN, MAESTRO_MAX_LINE_MAX / (1024 * 1024));
+	*out = (size_t)(n * mult);
+	return 0;
+}
+
+/* Durations are a number with ms, s or m; a bare number is seconds. */
+static int
+set_duration(const struct cursor *c, const char *key, const char *v, uint64_t *out)
+{
+	unsigned long long n, mult = 1000000;
+	char num[32];
+	size_t len = strlen(v);
+
+	if (len > 2 && strcmp(v + len - 2, "ms") == 0)
+		mult = 1000, len -= 2;
+	else if (len > 1 && v[len - 1] == 's')
+		len -= 1;
+	else if (len > 1 && v[len - 1] == 'm')
+		mult = 60 * 1000000ull, len -= 1;
+	if (len == 0 || len >= sizeof num)
+		return config_fail(c, v, "%s must be a duration such as 500ms, 5s or 1m", key);
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (parse_uint(num, 3600 * 1000ull, &n) < 0 || n * mult > 3600 * 1000000ull)
+		return config_fail(c, v, "%s must be a duration from 0 to 1 hour, such as 5s", key);
+	*out = n * mult;
+	return 0;
+}
+
+static int
+set_path(const struct cursor *c, const char *key, const char *v, char **out)
+{
+	char *p;
+
+	if (v[0] != '/')
+		return config_fail(c, v, "%s must be an absolute path", key);
+	if (strlen(v) >= PATH_MAX)
+		return config_fail(c, v, "%s is longer than PATH_MAX", key);
+	p = strdup(v);
+	if (p == NULL)
+		return -ENOMEM;
+	free(*out);
+	*out = p;
+	return 0;
+}
+
+static int
+lookup_uid(const char *name, uid_t *uid)
+{
+	unsigned long long n;
+	struct passwd *pw;
+
+	if (parse_uint(name, (uid_t)-2, &n) == 0) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	pw = getpwnam(name);
+	if (pw == NULL)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+static int
+lookup_gid(const char *name, gid_t *gid)
+{
+	unsigned long long n;
+	struct group *gr;
+
+	if (parse_uint(name, (gid_t)-2, &n) == 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (gr == NULL)
+		return -ENOENT;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* A list of user or group names or numbers, separated by commas or blanks. */
+static int
+set_id_list(const struct cursor *c, const char *key, char *v, bool groups, void **out,
+	    size_t *n_out)
+{
+	size_t n = 0, cap = 0;
+	uint32_t *ids = NULL;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(v, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		uint32_t id;
+		int r;
+
+		if (groups) {
+			gid_t g;
+			r = lookup_gid(tok, &g);
+			id = g;
+		} else {
+			uid_t u;
+			r = lookup_uid(tok, &u);
+			id = u;
+		}
+		if (r < 0) {
+			free(ids);
+			return config_fail(c, tok, "%s: no such %s: %s", key,
+					   groups ? "group" : "user", tok);
+		}
+		if (n == cap) {
+			uint32_t *nids;
+
+			cap = cap ? cap * 2 : 8;
+			nids = realloc(ids, cap * sizeof *ids);
+			if (nids == NULL) {
+				free(ids);
+				return -ENOMEM;
+			}
+			ids = nids;
+		}
+		ids[n++] = id;
+	}
+	free(*out);
+	*out = ids;
+	*n_out = n;
+	return 0;
+}
+
+static int
+config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
+{
+	int level;
+
+	if (strcmp(key, "socket") == 0)
+		return set_path(c, key, v, &cfg->socket_path);
+	if (strcmp(key, "database") == 0)
+		return set_path(c, key, v, &cfg->db_path);
+	if (strcmp(key, "allowed_uids") == 0)
+		return set_id_list(c, key, v, false, (void **)&cfg->allowed_uids,
+				   &cfg->n_allowed_uids);
+	if (strcmp(key, "allowed_groups") == 0)
+		return set_id_list(c, key, v, true, (void **)&cfg->allowed_gids,
+				   &cfg->n_allowed_gids);
+	if (strcmp(key, "socket_group") == 0) {
+		if (lookup_gid(v, &cfg->socket_group) < 0)
+			return config_fail(c, v, "socket_group: no such group: %s", v);
+		cfg->has_socket_group = true;
+		return 0;
+	}
+	if (strcmp(key, "max_line") == 0)
+		return set_size(c, key, v, &cfg->max_line);
+	if (strcmp(key, "max_connections") == 0)
+		return set_count(c, key, v, &cfg->max_connections);
+	if (strcmp(key, "max_connections_per_uid") == 0)
+		return set_count(c, key, v, &cfg->max_connections_per_uid);
+	if (strcmp(key, "max_pending_per_connection") == 0)
+		return set_count(c, key, v, &cfg->max_pending_per_connection);
+	if (strcmp(key, "audit_queue_max") == 0)
+		return set_count(c, key, v, &cfg->audit_queue_max);
+	if (strcmp(key, "audit_sync") == 0) {
+		if (strcmp(v, "normal") == 0)
+			cfg->audit_sync = AUDIT_SYNC_NORMAL;
+		else if (strcmp(v, "full") == 0)
+			cfg->audit_sync = AUDIT_SYNC_FULL;
+		else
+			return config_fail(c, v, "audit_sync must be normal or full");
+		return 0;
+	}
+	if (strcmp(key, "drain_timeout") == 0)
+		return set_duration(c, key, v, &cfg->drain_timeout_usec);
+	if (strcmp(key, "log_level") == 0) {
+		level = log_level_parse(v);
+		if (level < 0)
+			return config_fail(c, v,
+					   "log_level must be error, warning, notice, info or debug");
+		cfg->log_level = level;
+		return 0;
+	}
+	return config_fail(c, key, "unknown key '%s'", key);
+}
+
+static char *
+trim(char *s, char *end)
+{
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	*end = '\0';
+	return s;
+}
+
+int
+config_parse(struct config *cfg, const char *file, const char *text, size_t len,
+	     struct config_error *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *p, *end, seen[16][32];
+	unsigned seen_line[16], n_seen = 0;
+	struct cursor c = { .file = file, .line = 1, .err = err };
+
+	if (memchr(text, '\0', len) != NULL)
+		return config_fail(&c, NULL, "file contains a NUL byte");
+	copy = strndup(text, len);
+	if (copy == NULL)
+		return -ENOMEM;
+	end = copy + len;
+	for (p = copy; p < end; c.line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *line_end = nl ? nl : end;
+		char *eq, *key, *value, *hash;
+		int r;
+
+		c.line_start = p;
+		*line_end = '\0';
+		/* '#' starts a comment at the start of a line or after a blank. */
+		for (hash = p; (hash = strchr(hash, '#')) != NULL; hash++)
+			if (hash == p || isspace((unsigned char)hash[-1])) {
+				*hash = '\0';
+				line_end = hash;
+				break;
+			}
+		key = trim(p, line_end);
+		p = nl ? nl + 1 : end;
+		if (*key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+			return config_fail(&c, key, "expected 'key = value'");
+		value = trim(eq + 1, eq + 1 + strlen(eq + 1));
+		key = trim(key, eq);
+		if (*key == '\0')
+			return config_fail(&c, eq, "missing key before '='");
+		if (*value == '\0')
+			return config_fail(&c, eq, "missing value for '%s'", key);
+		for (unsigned i = 0; i < n_seen; i++)
+			if (strcmp(seen[i], key) == 0)
+				return config_fail(&c, key, "'%s' is set twice (first on line %u)",
+						   key, seen_line[i]);
+		r = config_set(cfg, &c, key, value);
+		if (r < 0) {
+			if (r != -EINVAL)
+				config_fail(&c, NULL, "%s", strerror(-r));
+			return -EINVAL;
+		}
+		if (n_seen < ARRAY_SIZE(seen)) {
+			snprintf(seen[n_seen], sizeof seen[0], "%s", key);
+			seen_line[n_seen++] = c.line;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, bool must_exist, struct config_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct cursor c = { .file = path, .err = err };
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	config_init(cfg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		r = -errno;
+		config_fail(&c, NULL, "cannot open: %s", strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_SIZE) {
+		config_fail(&c, NULL, "not a regular file of at most 1 MiB");
+		return -EINVAL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			config_fail(&c, NULL, "cannot read: %s", strerror(errno));
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	r = config_parse(cfg, path, buf, len, err);
+	if (r < 0)
+		config_clear(cfg);
+	return r;
+}
+
+char *
+config_default_path(void)
+{
+	const char *home, *xdg = getenv("XDG_CONFIG_HOME");
+	char *p = NULL;
+
+	if (geteuid() == 0)
+		return strdup("/etc/maestro/maestrod.conf");
+	if (xdg != NULL && xdg[0] == '/') {
+		if (asprintf(&p, "%s/maestro/maestrod.conf", xdg) < 0)
+			return NULL;
+		return p;
+	}
+	home = getenv("HOME");
+	if (home == NULL || home[0] != '/')
+		return NULL;
+	if (asprintf(&p, "%s/.config/maestro/maestrod.conf", home) < 0)
+		return NULL;
+	return p;
+}
+
+void
+config_error_format(const struct config_error *err, char *buf, size_t size)
+{
+	if (err->line == 0)
+		snprintf(buf, size, "%s: %s", err->file, err->message);
+	else if (err->column == 0)
+		snprintf(buf, size, "%s:%u: %s", err->file, err->line, err->message);
+	else
+		snprintf(buf, size, "%s:%u:%u: %s", err->file, err->line, err->column, err->message);
+}

@@ -1,0 +1,68 @@
+/* maestrod.conf: the settings, their defaults and the file parser. */
+#ifndef MAESTRO_CONFIG_H
+#define MAESTRO_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum audit_sync {
+	AUDIT_SYNC_NORMAL = 1, /* survives a killed process */
+	AUDIT_SYNC_FULL = 2,   /* survives a power cut */
+};
+
+struct config {
+	char *socket_path; /* NULL: the default for this user */
+	char *db_path;	   /* NULL: the default for this user */
+	uid_t *allowed_uids;
+	size_t n_allowed_uids;
+	gid_t *allowed_gids;
+	size_t n_allowed_gids;
+	bool has_socket_group;
+	gid_t socket_group;
+	size_t max_line;
+	unsigned max_connections;
+	unsigned max_connections_per_uid;
+	unsigned max_pending_per_connection;
+	unsigned audit_queue_max;
+	enum audit_sync audit_sync;
+	uint64_t drain_timeout_usec;
+	int log_level;
+};
+
+/* Where a file went wrong; line and column count from 1, 0 when unknown. */
+struct config_error {
+	char file[PATH_MAX];
+	unsigned line;
+	unsigned column;
+	char message[256];
+};
+
+void config_init(struct config *cfg);
+void config_clear(struct config *cfg);
+
+/*
+ * Parses text (the contents of file) over the values already in *cfg.
+ * Returns 0, or -EINVAL with *err saying where and why; *cfg is then
+ * unspecified and should be cleared.
+ */
+int config_parse(struct config *cfg, const char *file, const char *text, size_t len,
+		 struct config_error *err);
+
+/*
+ * Loads defaults and then the file at path. A missing file is fine when
+ * !must_exist (the defaults stand); any other failure returns a negative
+ * errno with *err filled in, and leaves *cfg cleared.
+ */
+int config_load(struct config *cfg, const char *path, bool must_exist,
+		struct config_error *err);
+
+/* The file maestrod reads when --config is not given. */
+char *config_default_path(void);
+
+/* "file:line:column: message", for logs and replies. */
+void config_error_format(const struct config_error *err, char *buf, size_t size);
+
+#endif

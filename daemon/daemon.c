@@ -1,0 +1,400 @@
+/* The daemon as a whole: its state, start-up, reload and orderly shutdown. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <systemd/sd-daemon.h>
+
+#include "audit.h"
+#include "conn.h"
+#include "daemon.h"
+#include "log.h"
+#include "paths.h"
+#include "server.h"
+#include "store.h"
+#include "util.h"
+
+/* A queued audit row older than this means the writer is stuck. */
+#define AUDIT_STALL_USEC (10 * 1000000u)
+
+/* Fills the settings the command line overrides and the paths left to defaults. */
+static int
+daemon_apply_options(struct maestrod *d, struct config *cfg)
+{
+	if (d->opts.socket_path != NULL) {
+		free(cfg->socket_path);
+		if ((cfg->socket_path = strdup(d->opts.socket_path)) == NULL)
+			return -ENOMEM;
+	}
+	if (d->opts.db_path != NULL) {
+		free(cfg->db_path);
+		if ((cfg->db_path = strdup(d->opts.db_path)) == NULL)
+			return -ENOMEM;
+	}
+	if (d->opts.log_level >= 0)
+		cfg->log_level = d->opts.log_level;
+	if (cfg->socket_path == NULL && (cfg->socket_path = maestro_default_socket_path()) == NULL)
+		return -ENOENT;
+	if (cfg->db_path == NULL && (cfg->db_path = paths_default_db()) == NULL)
+		return -ENOENT;
+	return 0;
+}
+
+static int
+daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *err)
+{
+	int r;
+
+	r = config_load(cfg, d->config_path, d->opts.config_path != NULL, err);
+	if (r < 0)
+		return r;
+	r = daemon_apply_options(d, cfg);
+	if (r == -ENOENT) {
+		snprintf(err->file, sizeof err->file, "%s", d->config_path);
+		err->line = err->column = 0;
+		snprintf(err->message, sizeof err->message,
+			 "no default socket or database location: set XDG_RUNTIME_DIR and HOME, "
+			 "or give --socket and --db");
+		config_clear(cfg);
+	}
+	return r;
+}
+
+struct audit_record *
+daemon_reload_record(struct maestrod *d, const struct reload_result *res, const char *actor)
+{
+	struct json_object *detail = json_object_new_object(), *list;
+
+	json_object_object_add(detail, "ok", json_object_new_boolean(res->ok));
+	json_object_object_add(detail, "config",
+			       json_object_new_string(d->config_path ? d->config_path : ""));
+	if (!res->ok)
+		json_object_object_add(detail, "error", json_object_new_string(res->error));
+	list = json_object_new_array();
+	for (unsigned i = 0; i < res->n_restart_required; i++)
+		json_object_array_add(list, json_object_new_string(res->restart_required[i]));
+	json_object_object_add(detail, "restart_required", list);
+	return audit_record_new("config.reload", actor, detail);
+}
+
+static void
+conn_apply_limits(struct conn *c, void *arg)
+{
+	conn_set_max_line(c, *(size_t *)arg);
+}
+
+static bool
+str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+void
+daemon_reload(struct maestrod *d, struct reload_result *res)
+{
+	struct config next;
+	struct config_error err;
+
+	memset(res, 0, sizeof *res);
+	sd_notify(0, "RELOADING=1");
+	if (daemon_load_config(d, &next, &err) < 0) {
+		config_error_format(&err, res->error, sizeof res->error);
+		res->line = err.line;
+		log_error("reload failed, keeping the running configuration: %s", res->error);
+		sd_notifyf(0, "READY=1\nSTATUS=Reload failed (%s); running on the previous configuration",
+			   res->error);
+		return;
+	}
+	/* The socket and the database stay open; moving them takes a restart. */
+	if (str_differs(next.socket_path, d->cfg.socket_path))
+		res->restart_required[res->n_restart_required++] = "socket";
+	if (str_differs(next.db_path, d->cfg.db_path))
+		res->restart_required[res->n_restart_required++] = "database";
+	if (next.audit_sync != d->cfg.audit_sync)
+		res->restart_required[res->n_restart_required++] = "audit_sync";
+	if (next.has_socket_group != d->cfg.has_socket_group ||
+	    next.socket_group != d->cfg.socket_group)
+		res->restart_required[res->n_restart_required++] = "socket_group";
+	config_clear(&d->cfg);
+	d->cfg = next;
+	log_set_level(d->cfg.log_level);
+	audit_set_queue_max(d->audit, d->cfg.audit_queue_max);
+	server_foreach_conn(d->server, conn_apply_limits, &d->cfg.max_line);
+	res->ok = true;
+	log_notice("configuration reloaded from %s%s", d->config_path,
+		   res->n_restart_required ? " (some changes take effect after a restart)" : "");
+	sd_notifyf(0, "READY=1\nSTATUS=Listening on %s", server_path(d->server));
+}
+
+const char *
+daemon_health(struct maestrod *d)
+{
+	struct audit_stats st;
+
+	audit_get_stats(d->audit, &st);
+	if (st.failing)
+		return "degraded: the audit store cannot be written";
+	if (st.oldest_wait_usec > AUDIT_STALL_USEC)
+		return "degraded: the audit writer is stalled";
+	if (d->draining)
+		return "stopping";
+	return "ok";
+}
+
+static void
+daemon_record(struct maestrod *d, const char *event, struct json_object *detail)
+{
+	struct audit_record *rec;
+
+	rec = audit_record_new(event, "maestrod", detail);
+	if (rec == NULL || audit_submit(d->audit, rec) < 0) {
+		log_warning("could not record %s in the audit trail", event);
+		audit_record_free(rec);
+	}
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct maestrod *d = arg;
+	struct reload_result res;
+	struct audit_record *rec;
+
+	(void)sig;
+	(void)what;
+	if (d->draining)
+		return;
+	log_info("SIGHUP: reloading the configuration");
+	daemon_reload(d, &res);
+	rec = daemon_reload_record(d, &res, "signal:SIGHUP");
+	if (rec == NULL || audit_submit(d->audit, rec) < 0) {
+		log_warning("could not record the reload in the audit trail");
+		audit_record_free(rec);
+	}
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	log_notice("%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	daemon_shutdown(arg);
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct maestrod *d = arg;
+	struct audit_stats st;
+
+	(void)fd;
+	(void)what;
+	/*
+	 * A live loop alone is not health: when the audit writer stops
+	 * committing, no decision can be acknowledged, so let systemd
+	 * restart us rather than pretend.
+	 */
+	audit_get_stats(d->audit, &st);
+	if (st.oldest_wait_usec > d->watchdog_usec) {
+		log_error("audit writer stalled for %llu ms; withholding the watchdog ping",
+			  (unsigned long long)(st.oldest_wait_usec / 1000));
+		return;
+	}
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+on_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct maestrod *d = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+conn_drain_cb(struct conn *c, void *arg)
+{
+	(void)arg;
+	conn_drain(c);
+}
+
+static void
+conn_close_cb(struct conn *c, void *arg)
+{
+	unsigned *unanswered = arg;
+
+	*unanswered += c->n_calls;
+	conn_free(c);
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct maestrod *d = arg;
+	unsigned unanswered = 0, n = server_conn_count(d->server);
+
+	(void)fd;
+	(void)what;
+	server_foreach_conn(d->server, conn_close_cb, &unanswered);
+	log_warning("drain timeout: closed %u connections with %u requests unanswered", n,
+		    unanswered);
+	event_active(d->ev_finish, 0, 0);
+}
+
+void
+daemon_maybe_finish(struct maestrod *d)
+{
+	if (d->draining && server_conn_count(d->server) == 0)
+		event_active(d->ev_finish, 0, 0);
+}
+
+void
+daemon_shutdown(struct maestrod *d)
+{
+	struct timeval tv;
+
+	if (d->draining)
+		return;
+	d->draining = true;
+	sd_notify(0, "STOPPING=1\nSTATUS=Finishing requests in flight");
+	server_stop_listening(d->server);
+	tv.tv_sec = (time_t)(d->cfg.drain_timeout_usec / 1000000u);
+	tv.tv_usec = (suseconds_t)(d->cfg.drain_timeout_usec % 1000000u);
+	evtimer_add(d->ev_drain_timeout, &tv);
+	server_foreach_conn(d->server, conn_drain_cb, NULL);
+	daemon_maybe_finish(d);
+}
+
+static int
+daemon_events(struct maestrod *d)
+{
+	struct timeval tv;
+
+	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, on_term, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->ev_finish = event_new(d->base, -1, 0, on_finish, d);
+	d->ev_drain_timeout = evtimer_new(d->base, on_drain_timeout, d);
+	if (!d->ev_term || !d->ev_int || !d->ev_hup || !d->ev_finish || !d->ev_drain_timeout)
+		return -ENOMEM;
+	event_add(d->ev_term, NULL);
+	event_add(d->ev_int, NULL);
+	event_add(d->ev_hup, NULL);
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 && d->watchdog_usec > 0) {
+		/* Ping at half the interval, as systemd recommends. */
+		uint64_t half = d->watchdog_usec / 2;
+
+		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		if (d->ev_watchdog == NULL)
+			return -ENOMEM;
+		tv.tv_sec = (time_t)(half / 1000000u);
+		tv.tv_usec = (suseconds_t)(half % 1000000u);
+		event_add(d->ev_watchdog, &tv);
+	}
+	return 0;
+}
+
+int
+daemon_start(struct maestrod *d, const struct options *opts)
+{
+	struct config_error err;
+	char msg[PATH_MAX + 300];
+	struct json_object *detail;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	d->opts = *opts;
+	d->started_realtime_usec = now_usec(CLOCK_REALTIME);
+	d->started_monotonic_usec = now_usec(CLOCK_MONOTONIC);
+	d->config_path = opts->config_path ? strdup(opts->config_path) : config_default_path();
+	if (d->config_path == NULL)
+		d->config_path = strdup("/etc/maestro/maestrod.conf");
+	if (daemon_load_config(d, &d->cfg, &err) < 0) {
+		config_error_format(&err, msg, sizeof msg);
+		log_error("%s", msg);
+		return -EINVAL;
+	}
+	log_set_level(d->cfg.log_level);
+
+	if (evthread_use_pthreads() < 0 || (d->base = event_base_new()) == NULL) {
+		log_error("cannot set up the event loop");
+		return -ENOMEM;
+	}
+	r = server_open(d, d->cfg.socket_path, &d->server, msg, sizeof msg);
+	if (r < 0) {
+		log_error("%s", msg);
+		return r;
+	}
+	r = store_open(d->cfg.db_path, d->cfg.audit_sync, &d->store, msg, sizeof msg);
+	if (r < 0) {
+		log_error("%s", msg);
+		return r;
+	}
+	r = audit_start(d->base, d->store->db, d->cfg.audit_queue_max, &d->audit);
+	if (r < 0) {
+		log_error("cannot start the audit writer: %s", strerror(-r));
+		return r;
+	}
+	r = daemon_events(d);
+	if (r == 0)
+		r = server_start(d->server);
+	if (r < 0) {
+		log_error("cannot set up events: %s", strerror(-r));
+		return r;
+	}
+
+	detail = json_object_new_object();
+	json_object_object_add(detail, "version", json_object_new_string(MAESTRO_VERSION));
+	json_object_object_add(detail, "pid", json_object_new_int(getpid()));
+	json_object_object_add(detail, "uid", json_object_new_int64(getuid()));
+	json_object_object_add(detail, "socket", json_object_new_string(server_path(d->server)));
+	daemon_record(d, "daemon.start", detail);
+
+	log_notice("maestrod %s listening on %s, database %s", MAESTRO_VERSION,
+		   server_path(d->server), d->store->path);
+	sd_notifyf(0, "READY=1\nSTATUS=Listening on %s\nMAINPID=%d", server_path(d->server),
+		   (int)getpid());
+	return 0;
+}
+
+int
+daemon_run(struct maestrod *d)
+{
+	struct json_object *detail;
+
+	if (event_base_dispatch(d->base) < 0)
+		return -EIO;
+	detail = json_object_new_object();
+	json_object_object_add(detail, "pid", json_object_new_int(getpid()));
+	json_object_object_add(detail, "requests",
+			       json_object_new_int64((int64_t)d->stats.requests_total));
+	daemon_record(d, "daemon.stop", detail);
+	/* Stopping the writer commits everything still queued. */
+	d->audit = audit_stop(d->audit);
+	log_notice("maestrod stopped");
+	return 0;
+}
+
+void
+daemon_free(struct maestrod *d)
+{
+	d->audit = audit_stop(d->audit);
+	d->server = server_free(d->server);
+	d->store = store_close(d->store);
+	if (d->ev_term) event_free(d->ev_term);
+	if (d->ev_int) event_free(d->ev_int);
+	if (d->ev_hup) event_free(d->ev_hup);
+	if (d->ev_watchdog) event_free(d->ev_watchdog);
+	if (d->ev_finish) event_free(d->ev_finish);
+	if (d->ev_drain_timeout) event_free(d->ev_drain_timeout);
+	if (d->base) event_base_free(d->base);
+	config_clear(&d->cfg);
+	free(d->config_path);
+}

@@ -1,0 +1,211 @@
+/* The SQLite store: opening, checking and migrating maestro's database. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+#include "store.h"
+#include "util.h"
+
+/*
+ * Each entry takes the schema from version i to i + 1. Entries are never
+ * edited once released: a change is a new entry.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the audit trail. */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_us INTEGER NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  actor TEXT,"
+	"  peer_uid INTEGER,"
+	"  peer_pid INTEGER,"
+	"  correlation_id TEXT,"
+	"  detail TEXT NOT NULL DEFAULT '{}'"
+	");"
+	"CREATE INDEX audit_time ON audit(time_us);"
+	"CREATE INDEX audit_correlation ON audit(correlation_id);",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static int
+store_fail(char *msg, size_t size, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int
+pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (r != SQLITE_OK)
+		return r;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		r = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+store_migrate(struct store *s, char *msg, size_t size)
+{
+	char sql[128];
+	char *err = NULL;
+
+	for (int v = s->schema_version; v < STORE_SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d;",
+			 v + 1, STORE_APPLICATION_ID);
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, migrations[v], NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+			store_fail(msg, size, -EIO, "%s: migrating the schema to version %d failed: %s",
+				   s->path, v + 1, err ? err : sqlite3_errmsg(s->db));
+			sqlite3_free(err);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -EIO;
+		}
+		s->schema_version = v + 1;
+	}
+	return 0;
+}
+
+/* Is this file ours, someone else's, or a new empty database? */
+static int
+store_check(struct store *s, char *msg, size_t size)
+{
+	int app_id = 0, tables = 0, r;
+
+	r = pragma_int(s->db, "PRAGMA application_id", &app_id);
+	if (r == SQLITE_OK)
+		r = pragma_int(s->db, "PRAGMA user_version", &s->schema_version);
+	if (r == SQLITE_OK)
+		r = pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
+	if (r == SQLITE_NOTADB)
+		return store_fail(msg, size, -EINVAL,
+				  "%s is not a SQLite database (and so not a maestro database)", s->path);
+	if (r == SQLITE_CORRUPT)
+		return store_fail(msg, size, -EINVAL, "%s is corrupt: %s", s->path,
+				  sqlite3_errmsg(s->db));
+	if (r != SQLITE_OK)
+		return store_fail(msg, size, -EIO, "%s: cannot read the database: %s", s->path,
+				  sqlite3_errmsg(s->db));
+	if (app_id == 0 && tables == 0)
+		return 0; /* new */
+	if (app_id != STORE_APPLICATION_ID)
+		return store_fail(msg, size, -EINVAL,
+				  "%s is a SQLite database but not a maestro database "
+				  "(application_id %#x); refusing to touch it",
+				  s->path, (unsigned)app_id);
+	if (s->schema_version > STORE_SCHEMA_VERSION)
+		return store_fail(msg, size, -EINVAL,
+				  "%s has schema version %d, newer than this maestrod supports (%d); "
+				  "run a newer maestrod",
+				  s->path, s->schema_version, STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+int
+store_open(const char *path, enum audit_sync sync, struct store **out, char *msg, size_t size)
+{
+	struct store *s;
+	char *err = NULL;
+	int r;
+
+	r = paths_make_parent(path, 0700);
+	if (r < 0)
+		return store_fail(msg, size, r, "cannot create the directory for %s: %s", path,
+				  strerror(-r));
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return store_fail(msg, size, -ENOMEM, "out of memory");
+	}
+	s->lock_fd = -1;
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (s->lock_fd < 0) {
+		r = -errno;
+		store_close(s);
+		return store_fail(msg, size, r, "cannot open %s: %s", path, strerror(-r));
+	}
+	/*
+	 * SQLite locks with fcntl(); flock() locks are separate on Linux, so
+	 * this marks the file as taken by one maestrod without disturbing
+	 * SQLite. The descriptor stays open for the daemon's lifetime, which
+	 * also keeps POSIX lock semantics from dropping SQLite's locks.
+	 */
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		store_close(s);
+		if (r == -EWOULDBLOCK)
+			return store_fail(msg, size, -EBUSY,
+					  "%s is in use by another maestrod", path);
+		return store_fail(msg, size, r, "cannot lock %s: %s", path, strerror(-r));
+	}
+	r = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK) {
+		store_fail(msg, size, -EIO, "cannot open %s: %s", path,
+			   s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(r));
+		store_close(s);
+		return -EIO;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	r = store_check(s, msg, size);
+	if (r < 0) {
+		store_close(s);
+		return r;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db,
+			 sync == AUDIT_SYNC_FULL ? "PRAGMA synchronous = FULL"
+						 : "PRAGMA synchronous = NORMAL",
+			 NULL, NULL, &err) != SQLITE_OK) {
+		store_fail(msg, size, -EIO, "%s: cannot configure the database: %s", path,
+			   err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		store_close(s);
+		return -EIO;
+	}
+	r = store_migrate(s, msg, size);
+	if (r < 0) {
+		store_close(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+struct store *
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->path);
+	free(s);
+	return NULL;
+}

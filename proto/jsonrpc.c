@@ -1,0 +1,288 @@
+/* JSON-RPC 2.0 messages: parsing requests and responses, building replies. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonrpc.h"
+#include "maestro-protocol.h"
+
+static int
+rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+struct json_object *
+rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (memchr(text, '\0', len) != NULL) {
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error: NUL byte in request");
+		return NULL;
+	}
+	if (len > (size_t)INT32_MAX) {
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error: request too large");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(MAESTRO_MAX_JSON_DEPTH);
+	if (tok == NULL) {
+		rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (obj == NULL) {
+		if (jerr == json_tokener_continue)
+			rpc_fail(err, RPC_PARSE_ERROR, "parse error: incomplete JSON");
+		else
+			rpc_fail(err, RPC_PARSE_ERROR, "parse error at byte %zu: %s", end,
+				 json_tokener_error_desc(jerr));
+		json_tokener_free(tok);
+		return NULL;
+	}
+	json_tokener_free(tok);
+	for (; end < len; end++) {
+		if (strchr(" \t\r", text[end]) == NULL) {
+			json_object_put(obj);
+			rpc_fail(err, RPC_PARSE_ERROR,
+				 "parse error at byte %zu: trailing data after the JSON value", end);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+/* A valid id is a string or an integer; JSON-RPC discourages the rest. */
+static int
+rpc_id_valid(struct json_object *id)
+{
+	switch (json_object_get_type(id)) {
+	case json_type_string:
+		return json_object_get_string_len(id) <= MAESTRO_MAX_ID;
+	case json_type_int:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+rpc_parse_request(const char *line, size_t len, struct rpc_request *req,
+		  struct rpc_error *err)
+{
+	struct json_object *root, *v, *id;
+
+	memset(req, 0, sizeof *req);
+	root = rpc_parse_json(line, len, err);
+	if (root == NULL)
+		return err->code;
+	req->root = root;
+	if (json_object_is_type(root, json_type_array))
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+				"invalid request: batch arrays are not supported; send one request per line");
+	if (!json_object_is_type(root, json_type_object))
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+				"invalid request: a request must be a JSON object");
+
+	/* Pick up the id first so that every later error can carry it. */
+	if (json_object_object_get_ex(root, "id", &id) && id != NULL && rpc_id_valid(id))
+		req->id = id;
+
+	if (!json_object_object_get_ex(root, "jsonrpc", &v))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "invalid request: missing \"jsonrpc\": \"2.0\"");
+	if (!json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "2.0") != 0)
+		return rpc_fail(err, RPC_INVALID_REQUEST, "invalid request: \"jsonrpc\" must be \"2.0\"");
+
+	if (!json_object_object_get_ex(root, "id", &id))
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+				"invalid request: missing \"id\" (maestrod does not take notifications)");
+	if (req->id == NULL)
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+				"invalid request: \"id\" must be a string of at most %d bytes or an integer",
+				MAESTRO_MAX_ID);
+
+	if (!json_object_object_get_ex(root, "method", &v))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "invalid request: missing \"method\"");
+	if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
+	    json_object_get_string_len(v) > MAESTRO_MAX_METHOD)
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+				"invalid request: \"method\" must be a non-empty string");
+	req->method = json_object_get_string(v);
+
+	if (json_object_object_get_ex(root, "params", &v)) {
+		if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array))
+			return rpc_fail(err, RPC_INVALID_REQUEST,
+					"invalid request: \"params\" must be an object or an array");
+		req->params = v;
+	}
+
+	json_object_object_foreach(root, key, val) {
+		(void)val;
+		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "id") != 0 &&
+		    strcmp(key, "method") != 0 && strcmp(key, "params") != 0)
+			return rpc_fail(err, RPC_INVALID_REQUEST,
+					"invalid request: unknown member \"%.64s\"", key);
+	}
+	return 0;
+}
+
+void
+rpc_request_clear(struct rpc_request *req)
+{
+	json_object_put(req->root);
+	memset(req, 0, sizeof *req);
+}
+
+int
+rpc_parse_response(const char *line, size_t len, struct rpc_response *resp,
+		   struct rpc_error *err)
+{
+	struct json_object *root, *v, *e;
+
+	memset(resp, 0, sizeof *resp);
+	root = rpc_parse_json(line, len, err);
+	if (root == NULL)
+		return err->code;
+	resp->root = root;
+	if (!json_object_is_type(root, json_type_object))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "reply is not a JSON object");
+	if (!json_object_object_get_ex(root, "jsonrpc", &v) ||
+	    !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "2.0") != 0)
+		return rpc_fail(err, RPC_INVALID_REQUEST, "reply lacks \"jsonrpc\": \"2.0\"");
+
+	if (json_object_object_get_ex(root, "method", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return rpc_fail(err, RPC_INVALID_REQUEST, "notification method is not a string");
+		resp->method = json_object_get_string(v);
+		json_object_object_get_ex(root, "params", &resp->params);
+		return 0;
+	}
+	if (!json_object_object_get_ex(root, "id", &resp->id))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "reply has no \"id\"");
+	if (json_object_object_get_ex(root, "result", &v)) {
+		resp->result = v;
+		return 0;
+	}
+	if (!json_object_object_get_ex(root, "error", &e) || !json_object_is_type(e, json_type_object))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "reply has neither \"result\" nor \"error\"");
+	if (!json_object_object_get_ex(e, "code", &v) || !json_object_is_type(v, json_type_int))
+		return rpc_fail(err, RPC_INVALID_REQUEST, "error reply has no integer \"code\"");
+	resp->error_code = json_object_get_int(v);
+	if (resp->error_code == 0)
+		return rpc_fail(err, RPC_INVALID_REQUEST, "error reply has code 0");
+	if (json_object_object_get_ex(e, "message", &v) && json_object_is_type(v, json_type_string))
+		resp->error_message = json_object_get_string(v);
+	else
+		resp->error_message = rpc_error_name(resp->error_code);
+	json_object_object_get_ex(e, "data", &resp->error_data);
+	return 0;
+}
+
+void
+rpc_response_clear(struct rpc_response *resp)
+{
+	json_object_put(resp->root);
+	memset(resp, 0, sizeof *resp);
+}
+
+static struct json_object *
+rpc_envelope(struct json_object *id)
+{
+	struct json_object *msg = json_object_new_object();
+
+	json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(msg, "id", json_object_get(id));
+	return msg;
+}
+
+struct json_object *
+rpc_result_new(struct json_object *id, struct json_object *result)
+{
+	struct json_object *msg = rpc_envelope(id);
+
+	json_object_object_add(msg, "result", result ? result : json_object_new_object());
+	return msg;
+}
+
+struct json_object *
+rpc_error_new(struct json_object *id, int code, const char *message, struct json_object *data)
+{
+	struct json_object *msg = rpc_envelope(id);
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	if (data != NULL)
+		json_object_object_add(e, "data", data);
+	json_object_object_add(msg, "error", e);
+	return msg;
+}
+
+struct json_object *
+rpc_notification_new(const char *method, struct json_object *params)
+{
+	struct json_object *msg = json_object_new_object();
+
+	json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(msg, "method", json_object_new_string(method));
+	if (params != NULL)
+		json_object_object_add(msg, "params", params);
+	return msg;
+}
+
+struct json_object *
+rpc_request_new(struct json_object *id, const char *method, struct json_object *params)
+{
+	struct json_object *msg = rpc_envelope(id);
+
+	json_object_object_add(msg, "method", json_object_new_string(method));
+	if (params != NULL)
+		json_object_object_add(msg, "params", params);
+	return msg;
+}
+
+const char *
+rpc_to_line(struct json_object *msg, size_t *len)
+{
+	const char *s;
+
+	/*
+	 * PLAIN keeps it on one line; json-c escapes control characters, so
+	 * no string value can smuggle a '\n' into the framing.
+	 */
+	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	return s;
+}
+
+const char *
+rpc_error_name(int code)
+{
+	switch (code) {
+	case RPC_PARSE_ERROR: return "parse error";
+	case RPC_INVALID_REQUEST: return "invalid request";
+	case RPC_METHOD_NOT_FOUND: return "method not found";
+	case RPC_INVALID_PARAMS: return "invalid params";
+	case RPC_INTERNAL_ERROR: return "internal error";
+	case MAESTRO_E_UNAUTHORIZED: return "unauthorized";
+	case MAESTRO_E_UNAUTHENTICATED: return "unauthenticated";
+	case MAESTRO_E_NOT_FOUND: return "not found";
+	case MAESTRO_E_CONFLICT: return "conflict";
+	case MAESTRO_E_OVERLOADED: return "overloaded";
+	case MAESTRO_E_UNAVAILABLE: return "unavailable";
+	case MAESTRO_E_INVALID_CONFIG: return "invalid configuration";
+	default: return "error";
+	}
+}
