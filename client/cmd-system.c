@@ -81,7 +81,8 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	       strcmp(get_str(r, "socket", "activated"), "true") == 0 ? " (from systemd)" : "");
 	printf("database:    %s (schema %lld)\n", get_str(r, "database", "path"),
 	       get_int(r, "database", "schema_version"));
-	printf("config:      %s\n", get_str(r, "config", NULL));
+	printf("config:      %s%s\n", get_str(r, "config", "path"),
+	       strcmp(get_str(r, "config", "found"), "true") == 0 ? "" : " (absent: built-in defaults)");
 	printf("connections: %lld open, %lld total, %lld refused\n",
 	       get_int(r, "connections", "current"), get_int(r, "connections", "total"),
 	       get_int(r, "connections", "refused"));

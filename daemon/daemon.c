@@ -53,6 +53,8 @@ daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *
 	r = config_load(cfg, d->config_path, d->opts.config_path != NULL, err);
 	if (r < 0)
 		return r;
+	/* Only for status: whether the settings came from a file or the defaults. */
+	d->config_found = access(d->config_path, F_OK) == 0;
 	r = daemon_apply_options(d, cfg);
 	if (r == -ENOENT) {
 		snprintf(err->file, sizeof err->file, "%s", d->config_path);

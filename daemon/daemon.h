@@ -33,7 +33,8 @@ struct counters {
 struct maestrod {
 	struct event_base *base;
 	struct options opts;
-	char *config_path;    /* the file actually read, for reloads and status */
+	char *config_path;    /* the file read, or looked for, at start and reload */
+	bool config_found;    /* false: running on the embedded defaults */
 	struct config cfg;    /* the running configuration */
 	char *socket_path;    /* resolved */
 	char *db_path;	      /* resolved */

@@ -62,8 +62,10 @@ system_status(struct call *call)
 	json_object_object_add(o, "schema_version", json_object_new_int(d->store->schema_version));
 	json_object_object_add(r, "database", o);
 
-	json_object_object_add(r, "config",
-			       d->config_path ? json_object_new_string(d->config_path) : NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(d->config_path));
+	json_object_object_add(o, "found", json_object_new_boolean(d->config_found));
+	json_object_object_add(r, "config", o);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "current", json_object_new_int64(d->stats.connections_current));
