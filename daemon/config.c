@@ -51,6 +51,9 @@ struct cursor {
 	struct config_error *err;
 };
 
+static int config_fail(const struct cursor *c, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int
 config_fail(const struct cursor *c, const char *at, const char *fmt, ...)
 {

@@ -53,6 +53,9 @@ struct server {
 	size_t n_uids;
 };
 
+static int server_fail(char *msg, size_t size, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static int
 server_fail(char *msg, size_t size, int r, const char *fmt, ...)
 {

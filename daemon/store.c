@@ -36,6 +36,9 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
+static int store_fail(char *msg, size_t size, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static int
 store_fail(char *msg, size_t size, int r, const char *fmt, ...)
 {

@@ -76,12 +76,13 @@ frame_reader_commit(struct frame_reader *fr, size_t n)
 enum frame_status
 frame_reader_next(struct frame_reader *fr, const char **line, size_t *len)
 {
-	const char *base = fr->buf + fr->start;
 	size_t pending = fr->end - fr->start;
-	const char *nl;
+	const char *base, *nl = NULL;
 	size_t n;
 
-	nl = NULL;
+	if (fr->buf == NULL)
+		return FRAME_NEED_MORE; /* nothing was ever read */
+	base = fr->buf + fr->start;
 	if (pending > fr->scanned)
 		nl = memchr(base + fr->scanned, '\n', pending - fr->scanned);
 	if (nl == NULL) {

@@ -6,6 +6,9 @@
 #include "jsonrpc.h"
 #include "maestro-protocol.h"
 
+static int rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int
 rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 {
