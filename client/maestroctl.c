@@ -103,6 +103,9 @@ parse_timeout(const char *s, int *ms)
 	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
 		return -EINVAL;
 	*ms = (int)(v * 1000);
+	/* 0 would mean "wait forever" to poll(); a tiny timeout is still a timeout. */
+	if (*ms == 0 && v > 0)
+		*ms = 1;
 	return 0;
 }
 

@@ -58,8 +58,8 @@ rpc_report_connect_error(const char *path, int r)
 {
 	fprintf(stderr,
 		"maestroctl: cannot reach maestrod at %s (%s); start it with "
-		"'systemctl --user start maestrod' or run 'maestrod' in a terminal\n",
-		path, strerror(-r));
+		"'systemctl %sstart maestrod' or run 'maestrod' in a terminal\n",
+		path, strerror(-r), geteuid() == 0 ? "" : "--user ");
 }
 
 static int64_t
@@ -144,8 +144,12 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 	if (r == 0)
 		r = write_all(cl->fd, "\n", 1);
 	json_object_put(req);
-	if (r < 0)
-		return r == -EPIPE ? -ECONNRESET : r;
+	/*
+	 * maestrod may have refused us at connect and closed: its reason is
+	 * still waiting to be read, so a failed write is not the end.
+	 */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+		return r;
 
 	for (;;) {
 		struct rpc_error err;

@@ -75,9 +75,11 @@ conn_send(struct conn *c, struct json_object *msg)
 	json_object_put(msg);
 }
 
+/* For lines that never became requests (too long, cut off): still counted as requests. */
 static void
 conn_send_error(struct conn *c, int code, const char *message)
 {
+	c->d->stats.requests_total++;
 	c->d->stats.requests_failed++;
 	conn_send(c, rpc_error_new(NULL, code, message, NULL));
 }
@@ -140,12 +142,16 @@ conn_update(struct conn *c)
 
 	if (c->processing)
 		return;
+	/*
+	 * Idle also means no complete line is left: conn_process() ran before
+	 * us and only stops early while calls or output are outstanding.
+	 */
 	idle = c->n_calls == 0 && evbuffer_get_length(c->out) == 0;
-	if (c->dead || (idle && (c->eof || c->close_when_idle))) {
+	if (c->dead || (idle && (c->eof || c->draining || c->close_when_idle))) {
 		conn_free(c);
 		return;
 	}
-	want_read = !c->eof && !c->close_when_idle &&
+	want_read = !c->eof && !c->draining && !c->close_when_idle &&
 		    c->n_calls < c->d->cfg.max_pending_per_connection &&
 		    evbuffer_get_length(c->out) < CONN_OUTPUT_HIGH;
 	if (want_read && !c->reading)
@@ -281,11 +287,15 @@ conn_call_done(struct conn *c)
 void
 conn_drain(struct conn *c)
 {
-	/* Whatever the client sent before we stopped is still served. */
+	/*
+	 * Whatever the client sent before we stopped is still served, also
+	 * the lines held back by its limits; a line cut off by the shutdown
+	 * is dropped with the connection.
+	 */
 	while (!c->dead && !c->eof && conn_read(c) > 0)
 		conn_process(c);
 	conn_process(c);
-	c->close_when_idle = true;
+	c->draining = true;
 	conn_update(c);
 }
 

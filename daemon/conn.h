@@ -34,7 +34,8 @@ struct conn {
 	bool processing;      /* inside conn_process(): do not free */
 	bool dead;	      /* failed; freed at the next update */
 	bool eof;	      /* the client will send nothing more */
-	bool close_when_idle; /* answer what is pending, flush, then close */
+	bool draining;	      /* shutdown: read no more, serve what is buffered, close */
+	bool close_when_idle; /* framing failed: serve no more lines, flush, close */
 	TAILQ_ENTRY(conn) entry;
 };
 

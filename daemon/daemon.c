@@ -38,26 +38,34 @@ daemon_apply_options(struct maestrod *d, struct config *cfg)
 	}
 	if (d->opts.log_level >= 0)
 		cfg->log_level = d->opts.log_level;
-	if (cfg->socket_path == NULL && (cfg->socket_path = maestro_default_socket_path()) == NULL)
+	/* With sockets from systemd there is nothing to bind, so no path is needed. */
+	if (cfg->socket_path == NULL && (cfg->socket_path = maestro_default_socket_path()) == NULL &&
+	    getenv("LISTEN_FDS") == NULL)
 		return -ENOENT;
 	if (cfg->db_path == NULL && (cfg->db_path = paths_default_db()) == NULL)
 		return -ENOENT;
 	return 0;
 }
 
-static int
+int
 daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *err)
 {
 	int r;
 
-	r = config_load(cfg, d->config_path, d->opts.config_path != NULL, err);
-	if (r < 0)
-		return r;
-	/* Only for status: whether the settings came from a file or the defaults. */
-	d->config_found = access(d->config_path, F_OK) == 0;
+	if (d->config_path == NULL) {
+		/* No HOME and no XDG_CONFIG_HOME: there is no file to look for. */
+		config_init(cfg);
+		d->config_found = false;
+	} else {
+		r = config_load(cfg, d->config_path, d->opts.config_path != NULL, err);
+		if (r < 0)
+			return r;
+		/* Only for status: whether the settings came from a file or the defaults. */
+		d->config_found = access(d->config_path, F_OK) == 0;
+	}
 	r = daemon_apply_options(d, cfg);
 	if (r == -ENOENT) {
-		snprintf(err->file, sizeof err->file, "%s", d->config_path);
+		snprintf(err->file, sizeof err->file, "%s", d->config_path ? d->config_path : "maestrod");
 		err->line = err->column = 0;
 		snprintf(err->message, sizeof err->message,
 			 "no default socket or database location: set XDG_RUNTIME_DIR and HOME, "
@@ -65,72 +73,6 @@ daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *
 		config_clear(cfg);
 	}
 	return r;
-}
-
-struct audit_record *
-daemon_reload_record(struct maestrod *d, const struct reload_result *res, const char *actor)
-{
-	struct json_object *detail = json_object_new_object(), *list;
-
-	json_object_object_add(detail, "ok", json_object_new_boolean(res->ok));
-	json_object_object_add(detail, "config",
-			       json_object_new_string(d->config_path ? d->config_path : ""));
-	if (!res->ok)
-		json_object_object_add(detail, "error", json_object_new_string(res->error));
-	list = json_object_new_array();
-	for (unsigned i = 0; i < res->n_restart_required; i++)
-		json_object_array_add(list, json_object_new_string(res->restart_required[i]));
-	json_object_object_add(detail, "restart_required", list);
-	return audit_record_new("config.reload", actor, detail);
-}
-
-static void
-conn_apply_limits(struct conn *c, void *arg)
-{
-	conn_set_max_line(c, *(size_t *)arg);
-}
-
-static bool
-str_differs(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
-}
-
-void
-daemon_reload(struct maestrod *d, struct reload_result *res)
-{
-	struct config next;
-	struct config_error err;
-
-	memset(res, 0, sizeof *res);
-	sd_notify(0, "RELOADING=1");
-	if (daemon_load_config(d, &next, &err) < 0) {
-		config_error_format(&err, res->error, sizeof res->error);
-		res->line = err.line;
-		log_error("reload failed, keeping the running configuration: %s", res->error);
-		sd_notifyf(0, "READY=1\nSTATUS=Reload failed (%s); running on the previous configuration",
-			   res->error);
-		return;
-	}
-	/* The socket and the database stay open; moving them takes a restart. */
-	if (str_differs(next.socket_path, d->cfg.socket_path))
-		res->restart_required[res->n_restart_required++] = "socket";
-	if (str_differs(next.db_path, d->cfg.db_path))
-		res->restart_required[res->n_restart_required++] = "database";
-	if (next.audit_sync != d->cfg.audit_sync)
-		res->restart_required[res->n_restart_required++] = "audit_sync";
-	if (next.has_socket_group != d->cfg.has_socket_group ||
-	    next.socket_group != d->cfg.socket_group)
-		res->restart_required[res->n_restart_required++] = "socket_group";
-	config_clear(&d->cfg);
-	d->cfg = next;
-	log_set_level(d->cfg.log_level);
-	audit_set_queue_max(d->audit, d->cfg.audit_queue_max);
-	server_foreach_conn(d->server, conn_apply_limits, &d->cfg.max_line);
-	res->ok = true;
-	log_notice("configuration reloaded from %s%s", d->config_path,
-		   res->n_restart_required ? " (some changes take effect after a restart)" : "");
-	sd_notifyf(0, "READY=1\nSTATUS=Listening on %s", server_path(d->server));
 }
 
 const char *
@@ -164,20 +106,13 @@ static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct maestrod *d = arg;
-	struct reload_result res;
-	struct audit_record *rec;
 
 	(void)sig;
 	(void)what;
 	if (d->draining)
 		return;
 	log_info("SIGHUP: reloading the configuration");
-	daemon_reload(d, &res);
-	rec = daemon_reload_record(d, &res, "signal:SIGHUP");
-	if (rec == NULL || audit_submit(d->audit, rec) < 0) {
-		log_warning("could not record the reload in the audit trail");
-		audit_record_free(rec);
-	}
+	daemon_reload(d, "signal:SIGHUP", -1, -1, NULL, NULL);
 }
 
 static void
@@ -316,8 +251,6 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	d->started_realtime_usec = now_usec(CLOCK_REALTIME);
 	d->started_monotonic_usec = now_usec(CLOCK_MONOTONIC);
 	d->config_path = opts->config_path ? strdup(opts->config_path) : config_default_path();
-	if (d->config_path == NULL)
-		d->config_path = strdup("/etc/maestro/maestrod.conf");
 	if (daemon_load_config(d, &d->cfg, &err) < 0) {
 		config_error_format(&err, msg, sizeof msg);
 		log_error("%s", msg);
@@ -339,6 +272,11 @@ daemon_start(struct maestrod *d, const struct options *opts)
 		log_error("%s", msg);
 		return r;
 	}
+	d->started_socket = d->cfg.socket_path ? strdup(d->cfg.socket_path) : NULL;
+	d->started_db = strdup(d->cfg.db_path);
+	d->started_sync = d->cfg.audit_sync;
+	d->started_has_group = d->cfg.has_socket_group;
+	d->started_group = d->cfg.socket_group;
 	r = audit_start(d->base, d->store->db, d->cfg.audit_queue_max, &d->audit);
 	if (r < 0) {
 		log_error("cannot start the audit writer: %s", strerror(-r));
@@ -399,4 +337,6 @@ daemon_free(struct maestrod *d)
 	if (d->base) event_base_free(d->base);
 	config_clear(&d->cfg);
 	free(d->config_path);
+	free(d->started_socket);
+	free(d->started_db);
 }

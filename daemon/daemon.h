@@ -36,8 +36,12 @@ struct maestrod {
 	char *config_path;    /* the file read, or looked for, at start and reload */
 	bool config_found;    /* false: running on the embedded defaults */
 	struct config cfg;    /* the running configuration */
-	char *socket_path;    /* resolved */
-	char *db_path;	      /* resolved */
+	/* What start-up applied of the settings only a restart changes. */
+	char *started_socket;
+	char *started_db;
+	enum audit_sync started_sync;
+	bool started_has_group;
+	gid_t started_group;
 	struct server *server;
 	struct store *store;
 	struct audit *audit;
@@ -49,28 +53,37 @@ struct maestrod {
 	uint64_t watchdog_usec;
 };
 
-/* Result of a reload, for the reply and the audit row. */
-struct reload_result {
-	bool ok;
-	char error[PATH_MAX + 300]; /* "file:line:column: message" when !ok */
-	unsigned line;
-	const char *restart_required[4]; /* settings that changed but need a restart */
-	unsigned n_restart_required;
-};
-
 int daemon_start(struct maestrod *d, const struct options *opts);
 int daemon_run(struct maestrod *d);
 void daemon_free(struct maestrod *d);
 
-/* Re-reads the config; a broken file keeps the running one. */
-void daemon_reload(struct maestrod *d, struct reload_result *res);
+/* How a reload went, for the reply. */
+struct reload_result {
+	bool applied;
+	bool config_invalid;	      /* the file was rejected; error says where */
+	struct config_error error;
+	char audit_error[160];	      /* could not be recorded, so not applied */
+	const char *restart_required[4]; /* changed, but only a restart applies them */
+	unsigned n_restart_required;
+	int64_t audit_seq;
+};
 
-/* The audit row that records a reload; actor says who asked. */
-struct audit_record *daemon_reload_record(struct maestrod *d, const struct reload_result *res,
-					  const char *actor);
+typedef void (*reload_done_fn)(const struct reload_result *res, void *userdata);
+
+/*
+ * Re-reads the configuration and records the attempt in the audit trail;
+ * the new settings apply only once that row is committed. A broken file
+ * keeps the running configuration. done (may be NULL) hears the outcome.
+ * actor names who asked; peer_uid/peer_pid are < 0 for a signal.
+ */
+void daemon_reload(struct maestrod *d, const char *actor, long peer_uid, long peer_pid,
+		   reload_done_fn done, void *userdata);
 
 /* Stops accepting, lets in-flight requests finish, then leaves the loop. */
 void daemon_shutdown(struct maestrod *d);
+
+/* Loads the config file and the command line's overrides into cfg. */
+int daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *err);
 
 /* Called by the server when the last connection closed during a drain. */
 void daemon_maybe_finish(struct maestrod *d);

@@ -63,7 +63,8 @@ system_status(struct call *call)
 	json_object_object_add(r, "database", o);
 
 	o = json_object_new_object();
-	json_object_object_add(o, "path", json_object_new_string(d->config_path));
+	json_object_object_add(o, "path",
+			       d->config_path ? json_object_new_string(d->config_path) : NULL);
 	json_object_object_add(o, "found", json_object_new_boolean(d->config_found));
 	json_object_object_add(r, "config", o);
 
@@ -89,91 +90,52 @@ system_status(struct call *call)
 	call_reply(call, r);
 }
 
-/* The reply to system.reload waits for its audit row. */
-struct reload_call {
-	struct call *call;
-	struct reload_result res;
-	char *file;
-};
-
 static void
-reload_committed(struct audit_record *rec, void *userdata)
+reload_replied(const struct reload_result *res, void *userdata)
 {
-	struct reload_call *rc = userdata;
+	struct call *call = userdata;
 	struct json_object *r, *list;
+	char where[sizeof res->error.file + 300], msg[sizeof where + 64];
 
-	if (rec->error) {
-		call_fail(rc->call, MAESTRO_E_UNAVAILABLE, rec->error_message, NULL);
-	} else if (!rc->res.ok) {
-		char msg[sizeof rc->res.error + 64];
-
+	if (res->config_invalid) {
+		config_error_format(&res->error, where, sizeof where);
 		r = json_object_new_object();
-		json_object_object_add(r, "error", json_object_new_string(rc->res.error));
-		json_object_object_add(r, "audit_seq", json_object_new_int64(rec->seq));
-		snprintf(msg, sizeof msg, "invalid configuration, the running one is kept: %s",
-			 rc->res.error);
-		call_fail(rc->call, MAESTRO_E_INVALID_CONFIG, msg, r);
-	} else {
-		r = json_object_new_object();
-		json_object_object_add(r, "reloaded", json_object_new_boolean(1));
-		json_object_object_add(r, "config", rc->file ? json_object_new_string(rc->file) : NULL);
-		list = json_object_new_array();
-		for (unsigned i = 0; i < rc->res.n_restart_required; i++)
-			json_object_array_add(list,
-					      json_object_new_string(rc->res.restart_required[i]));
-		json_object_object_add(r, "restart_required", list);
-		json_object_object_add(r, "audit_seq", json_object_new_int64(rec->seq));
-		call_reply(rc->call, r);
+		json_object_object_add(r, "file", json_object_new_string(res->error.file));
+		json_object_object_add(r, "line", json_object_new_int((int)res->error.line));
+		json_object_object_add(r, "column", json_object_new_int((int)res->error.column));
+		json_object_object_add(r, "message", json_object_new_string(res->error.message));
+		if (res->audit_seq)
+			json_object_object_add(r, "audit_seq", json_object_new_int64(res->audit_seq));
+		snprintf(msg, sizeof msg, "invalid configuration, the running one is kept: %s", where);
+		call_fail(call, MAESTRO_E_INVALID_CONFIG, msg, r);
+		return;
 	}
-	free(rc->file);
-	free(rc);
+	if (!res->applied) {
+		snprintf(msg, sizeof msg, "unavailable: reload not applied: %s", res->audit_error);
+		call_fail(call, MAESTRO_E_UNAVAILABLE, msg, NULL);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "reloaded", json_object_new_boolean(1));
+	json_object_object_add(r, "config", call->d->config_path
+						    ? json_object_new_string(call->d->config_path)
+						    : NULL);
+	list = json_object_new_array();
+	for (unsigned i = 0; i < res->n_restart_required; i++)
+		json_object_array_add(list, json_object_new_string(res->restart_required[i]));
+	json_object_object_add(r, "restart_required", list);
+	json_object_object_add(r, "audit_seq", json_object_new_int64(res->audit_seq));
+	call_reply(call, r);
 }
 
 static void
 system_reload(struct call *call)
 {
-	struct maestrod *d = call->d;
-	struct audit_record *rec;
-	struct reload_call *rc;
 	char actor[32];
 
-	/*
-	 * Only the loop thread submits, so room seen now is room at submit
-	 * time: a reload that could not be audited is never applied.
-	 */
-	if (!audit_has_room(d->audit)) {
-		call_fail(call, MAESTRO_E_OVERLOADED, "overloaded: the audit queue is full; retry",
-			  NULL);
-		return;
-	}
-	rc = calloc(1, sizeof *rc);
-	if (rc == NULL) {
-		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
-		return;
-	}
-	rc->call = call;
-	daemon_reload(d, &rc->res);
-	rc->file = d->config_path ? strdup(d->config_path) : NULL;
 	snprintf(actor, sizeof actor, "uid:%u", (unsigned)call->conn->uid);
-	rec = daemon_reload_record(d, &rc->res, actor);
-	if (rec == NULL) {
-		free(rc->file);
-		free(rc);
-		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
-		return;
-	}
-	rec->has_peer = true;
-	rec->peer_uid = call->conn->uid;
-	rec->peer_pid = call->conn->pid;
-	rec->done = reload_committed;
-	rec->userdata = rc;
-	if (audit_submit(d->audit, rec) < 0) {
-		/* Cannot happen after the room check, but never drop a reply. */
-		rec->error = -EAGAIN;
-		snprintf(rec->error_message, sizeof rec->error_message, "the audit queue is full");
-		reload_committed(rec, rc);
-		audit_record_free(rec);
-	}
+	daemon_reload(call->d, actor, (long)call->conn->uid, (long)call->conn->pid, reload_replied,
+		      call);
 }
 
 static const struct param_spec ping_params[] = {

@@ -154,6 +154,19 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 	if (r < 0)
 		return server_fail(msg, size, r, "cannot create the directory for %s: %s", path,
 				   strerror(-r));
+	if (cfg->has_socket_group) {
+		/* The group must be able to reach the socket through its directory. */
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof dir, "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash != NULL && slash != dir)
+			*slash = '\0';
+		if (chown(dir, (uid_t)-1, cfg->socket_group) < 0)
+			return server_fail(msg, size, -errno, "cannot give %s to group %u: %s", dir,
+					   (unsigned)cfg->socket_group, strerror(errno));
+	}
 
 	/* The lock, held for our lifetime, makes replacing a stale socket safe. */
 	snprintf(lock_path, sizeof lock_path, "%s.lock", path);
@@ -234,6 +247,8 @@ server_open(struct maestrod *d, const char *path, struct server **out, char *msg
 		r = server_fail(msg, size, n, "socket activation: %s", strerror(-n));
 	else if (n > 0)
 		r = server_take_activated(s, n, msg, size);
+	else if (path == NULL)
+		r = server_fail(msg, size, -ENOENT, "no socket path: give --socket or set XDG_RUNTIME_DIR");
 	else
 		r = server_bind(s, path, msg, size);
 	if (r < 0) {
@@ -262,32 +277,41 @@ uid_slot(struct server *s, uid_t uid, bool create)
 	return &s->uids[s->n_uids++];
 }
 
+/* SO_PEERGROUPS: the supplementary groups the kernel recorded at connect. */
+static bool
+peer_in_group(int fd, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof small;
+	bool found = false;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
+	}
+	for (size_t j = 0; j < len / sizeof groups[0]; j++)
+		if (groups[j] == gid)
+			found = true;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
 static bool
 peer_allowed(struct server *s, int fd, const struct ucred *cred)
 {
 	const struct config *cfg = &s->d->cfg;
-	gid_t groups[256];
-	socklen_t len = sizeof groups;
-	int n;
 
 	if (cred->uid == 0 || cred->uid == getuid())
 		return true;
 	for (size_t i = 0; i < cfg->n_allowed_uids; i++)
 		if (cfg->allowed_uids[i] == cred->uid)
 			return true;
-	if (cfg->n_allowed_gids == 0)
-		return false;
-	/* SO_PEERGROUPS: the supplementary groups the kernel recorded at connect. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		len = 0;
-	n = (int)(len / sizeof groups[0]);
-	for (size_t i = 0; i < cfg->n_allowed_gids; i++) {
-		if (cfg->allowed_gids[i] == cred->gid)
+	for (size_t i = 0; i < cfg->n_allowed_gids; i++)
+		if (cfg->allowed_gids[i] == cred->gid || peer_in_group(fd, cfg->allowed_gids[i]))
 			return true;
-		for (int j = 0; j < n; j++)
-			if (groups[j] == cfg->allowed_gids[i])
-				return true;
-	}
 	return false;
 }
 

@@ -112,7 +112,7 @@ store_check(struct store *s, char *msg, size_t size)
 	if (r != SQLITE_OK)
 		return store_fail(msg, size, -EIO, "%s: cannot read the database: %s", s->path,
 				  sqlite3_errmsg(s->db));
-	if (app_id == 0 && tables == 0)
+	if (app_id == 0 && tables == 0 && s->schema_version == 0)
 		return 0; /* new */
 	if (app_id != STORE_APPLICATION_ID)
 		return store_fail(msg, size, -EINVAL,

@@ -1,5 +1,6 @@
 /* JSON-RPC 2.0 messages: parsing requests and responses, building replies. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,7 +76,8 @@ rpc_id_valid(struct json_object *id)
 	case json_type_string:
 		return json_object_get_string_len(id) <= MAESTRO_MAX_ID;
 	case json_type_int:
-		return 1;
+		/* json-c saturates what does not fit in 64 bits; such an id would come back changed. */
+		return json_object_get_int64(id) != INT64_MAX && json_object_get_int64(id) != INT64_MIN;
 	default:
 		return 0;
 	}
@@ -113,7 +115,7 @@ rpc_parse_request(const char *line, size_t len, struct rpc_request *req,
 				"invalid request: missing \"id\" (maestrod does not take notifications)");
 	if (req->id == NULL)
 		return rpc_fail(err, RPC_INVALID_REQUEST,
-				"invalid request: \"id\" must be a string of at most %d bytes or an integer",
+				"invalid request: \"id\" must be a string of at most %d bytes or a 64-bit integer",
 				MAESTRO_MAX_ID);
 
 	if (!json_object_object_get_ex(root, "method", &v))
