@@ -12,12 +12,14 @@
 
 static const struct command *const command_groups[] = {
 	system_commands,
+	agent_commands,
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: maestroctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+	fprintf(f, "usage: maestroctl [--socket PATH] [--json] [--timeout SECONDS]\n"
+		   "                  [--agent NAME [--token-file PATH]] COMMAND [ARGS]\n"
 		   "\ncommands:\n");
 	for (size_t g = 0; g < sizeof command_groups / sizeof command_groups[0]; g++)
 		for (const struct command *c = command_groups[g]; c->name != NULL; c++)
@@ -34,6 +36,103 @@ ctl_print_json(struct json_object *result)
 }
 
 int
+ctl_parse_duration(const char *text, long long *seconds)
+{
+	static const struct {
+		char unit;
+		long long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	long long mult = 1, v;
+	char *end;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || v <= 0)
+		goto bad;
+	if (*end != '\0') {
+		size_t i;
+
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (*end == units[i].unit && end[1] == '\0')
+				break;
+		if (i == sizeof units / sizeof units[0])
+			goto bad;
+		mult = units[i].mult;
+	}
+	if (v > 10ll * 366 * 86400 / mult)
+		goto bad;
+	*seconds = v * mult;
+	return 0;
+bad:
+	fprintf(stderr, "maestroctl: '%s' is not a duration (such as 90s, 15m, 12h, 7d, 2w)\n", text);
+	return -EINVAL;
+}
+
+/*
+ * The token of the agent we speak for: --token-file, else $MAESTRO_TOKEN,
+ * else the agent's file in the user's config directory.
+ */
+static int
+ctl_read_token(struct ctl *ctl, char *token, size_t size)
+{
+	const char *env = getenv("MAESTRO_TOKEN"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char path[4096];
+	FILE *f;
+
+	if (ctl->token_file == NULL && env != NULL && env[0] != '\0') {
+		snprintf(token, size, "%s", env);
+		return 0;
+	}
+	if (ctl->token_file != NULL)
+		snprintf(path, sizeof path, "%s", ctl->token_file);
+	else if (xdg != NULL && xdg[0] == '/')
+		snprintf(path, sizeof path, "%s/maestro/tokens/%s", xdg, ctl->agent);
+	else if (home != NULL && home[0] == '/')
+		snprintf(path, sizeof path, "%s/.config/maestro/tokens/%s", home, ctl->agent);
+	else
+		path[0] = '\0';
+	f = path[0] ? fopen(path, "re") : NULL;
+	if (f == NULL || fgets(token, (int)size, f) == NULL) {
+		fprintf(stderr, "maestroctl: no token for agent %s: give --token-file, set MAESTRO_TOKEN "
+				"or save it in %s\n", ctl->agent, path[0] ? path : "~/.config/maestro/tokens/");
+		if (f)
+			fclose(f);
+		return -ENOENT;
+	}
+	fclose(f);
+	token[strcspn(token, "\r\n")] = '\0';
+	return 0;
+}
+
+/* Connects, and says hello as the agent when we speak for one. */
+static int
+ctl_connect(struct ctl *ctl)
+{
+	struct json_object *params, *result = NULL;
+	char token[256];
+	int r;
+
+	r = rpc_connect(&ctl->rpc, ctl->socket_path, ctl->timeout_ms);
+	if (r < 0) {
+		rpc_report_connect_error(ctl->socket_path, r);
+		return EXIT_UNREACHABLE;
+	}
+	ctl->connected = true;
+	if (ctl->agent == NULL)
+		return EXIT_OK;
+	if (ctl_read_token(ctl, token, sizeof token) < 0)
+		return EXIT_USAGE;
+	params = json_object_new_object();
+	json_object_object_add(params, "agent", json_object_new_string(ctl->agent));
+	json_object_object_add(params, "token", json_object_new_string(token));
+	explicit_bzero(token, sizeof token);
+	r = ctl_call(ctl, "session.hello", params, &result);
+	json_object_put(result);
+	return r;
+}
+
+int
 ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
 	 struct json_object **result)
 {
@@ -41,13 +140,11 @@ ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
 	int r;
 
 	if (!ctl->connected) {
-		r = rpc_connect(&ctl->rpc, ctl->socket_path, ctl->timeout_ms);
-		if (r < 0) {
+		r = ctl_connect(ctl);
+		if (r != EXIT_OK) {
 			json_object_put(params);
-			rpc_report_connect_error(ctl->socket_path, r);
-			return EXIT_UNREACHABLE;
+			return r;
 		}
-		ctl->connected = true;
 	}
 	r = rpc_call(&ctl->rpc, method, params, &resp);
 	if (r == -ETIMEDOUT) {
@@ -116,6 +213,8 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "agent", required_argument, NULL, 'a' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -125,7 +224,7 @@ main(int argc, char **argv)
 	int c, r;
 
 	/* '+': options after the command belong to the command. */
-	while ((c = getopt_long(argc, argv, "+s:jt:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:jt:a:T:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			ctl.socket_path = optarg;
@@ -138,6 +237,12 @@ main(int argc, char **argv)
 				fprintf(stderr, "maestroctl: --timeout takes seconds, such as 5 or 0.5\n");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'a':
+			ctl.agent = optarg;
+			break;
+		case 'T':
+			ctl.token_file = optarg;
 			break;
 		case 'V':
 			printf("maestroctl %s (protocol %d)\n", MAESTRO_VERSION, MAESTRO_PROTOCOL_VERSION);
@@ -154,6 +259,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (ctl.agent == NULL && getenv("MAESTRO_AGENT") != NULL && getenv("MAESTRO_AGENT")[0])
+		ctl.agent = getenv("MAESTRO_AGENT");
 	if (ctl.socket_path == NULL)
 		ctl.socket_path = getenv("MAESTRO_SOCKET");
 	if (ctl.socket_path == NULL || ctl.socket_path[0] == '\0') {

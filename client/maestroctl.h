@@ -22,6 +22,8 @@ struct ctl {
 	const char *socket_path;
 	bool json;
 	int timeout_ms;
+	const char *agent;	/* --agent or $MAESTRO_AGENT: speak for this agent */
+	const char *token_file; /* --token-file */
 	struct rpc_client rpc;
 	bool connected;
 };
@@ -34,6 +36,7 @@ struct command {
 };
 
 extern const struct command system_commands[];
+extern const struct command agent_commands[];
 
 /*
  * Calls method and handles the failures every command handles the same
@@ -42,6 +45,9 @@ extern const struct command system_commands[];
  */
 int ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
 	     struct json_object **result);
+
+/* "90", "30s", "15m", "12h", "7d", "2w" into seconds. */
+int ctl_parse_duration(const char *text, long long *seconds);
 
 /* Prints result as JSON on one line, for --json. */
 void ctl_print_json(struct json_object *result);

@@ -28,6 +28,7 @@ struct audit {
 	unsigned queue_max;
 	bool stopping;
 	uint64_t oldest_queued_mono; /* when the head of the queue was submitted */
+	uint64_t batch_oldest_mono;  /* the same for the batch being committed; 0 when idle */
 	struct audit_stats stats;
 };
 
@@ -63,6 +64,8 @@ audit_record_free(struct audit_record *rec)
 	free(rec->actor);
 	free(rec->correlation_id);
 	free(rec->detail);
+	if (rec->apply_free != NULL)
+		rec->apply_free(rec->apply_data);
 	free(rec);
 }
 
@@ -90,6 +93,30 @@ audit_insert(struct audit *a, struct audit_record *rec)
 	return SQLITE_OK;
 }
 
+/*
+ * One row, and the change it records if it carries one. A change the store
+ * refuses fails alone, under its savepoint; anything else fails the batch.
+ */
+static int
+audit_write(struct audit *a, struct audit_record *rec)
+{
+	int r;
+
+	if (rec->apply == NULL)
+		return audit_insert(a, rec);
+	r = sqlite3_exec(a->db, "SAVEPOINT change", NULL, NULL, NULL);
+	if (r != SQLITE_OK)
+		return r;
+	if (rec->apply(a->db, rec->apply_data, rec->error_message, sizeof rec->error_message) < 0) {
+		rec->error = -EIO;
+		return sqlite3_exec(a->db, "ROLLBACK TO change; RELEASE change", NULL, NULL, NULL);
+	}
+	r = audit_insert(a, rec);
+	if (r != SQLITE_OK)
+		return r;
+	return sqlite3_exec(a->db, "RELEASE change", NULL, NULL, NULL);
+}
+
 /* Writes one batch in one transaction; on any failure the whole batch fails. */
 static void
 audit_commit_batch(struct audit *a, struct record_list *batch)
@@ -101,7 +128,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	r = sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL);
 	if (r == SQLITE_OK) {
 		STAILQ_FOREACH(rec, batch, entry) {
-			r = audit_insert(a, rec);
+			r = audit_write(a, rec);
 			if (r != SQLITE_OK)
 				break;
 		}
@@ -145,6 +172,8 @@ audit_thread(void *arg)
 		STAILQ_CONCAT(&batch, &a->queue);
 		n = a->queued;
 		a->queued = 0;
+		/* Rows being committed still wait: a stuck commit must show. */
+		a->batch_oldest_mono = a->oldest_queued_mono;
 		pthread_mutex_unlock(&a->lock);
 
 		audit_commit_batch(a, &batch);
@@ -156,6 +185,7 @@ audit_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&a->lock);
+		a->batch_oldest_mono = 0;
 		a->stats.batches++;
 		a->stats.committed += n - failed;
 		a->stats.failed += failed;
@@ -292,10 +322,18 @@ audit_has_room(struct audit *a)
 void
 audit_get_stats(struct audit *a, struct audit_stats *st)
 {
+	uint64_t now;
+
 	pthread_mutex_lock(&a->lock);
 	*st = a->stats;
 	st->queued = a->queued;
-	st->oldest_wait_usec = a->queued ? now_usec(CLOCK_MONOTONIC) - a->oldest_queued_mono : 0;
+	now = now_usec(CLOCK_MONOTONIC);
+	if (a->batch_oldest_mono != 0)
+		st->oldest_wait_usec = now - a->batch_oldest_mono;
+	else if (a->queued > 0)
+		st->oldest_wait_usec = now - a->oldest_queued_mono;
+	else
+		st->oldest_wait_usec = 0;
 	pthread_mutex_unlock(&a->lock);
 }
 

@@ -3,6 +3,7 @@
 #define MAESTRO_AUDIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
@@ -32,6 +33,14 @@ struct audit_record {
 	int64_t seq;
 	int error;	      /* 0, or a negative errno when the commit failed */
 	char error_message[160];
+	/*
+	 * Optional: a change to the store (an agent, say) that must commit
+	 * with this row or not at all. Runs on the writer thread inside the
+	 * transaction; returns 0 or a negative errno with err filled in.
+	 */
+	int (*apply)(struct sqlite3 *db, void *data, char *err, size_t size);
+	void *apply_data;
+	void (*apply_free)(void *data);
 	audit_done_fn done;   /* may be NULL */
 	void *userdata;
 	STAILQ_ENTRY(audit_record) entry;

@@ -304,3 +304,9 @@ conn_set_max_line(struct conn *c, size_t max_line)
 {
 	c->in.max_line = max_line;
 }
+
+void
+conn_close_after_reply(struct conn *c)
+{
+	c->close_when_idle = true;
+}

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <json-c/json.h>
 
+#include "agent.h"
 #include "frame.h"
 
 struct call;
@@ -23,6 +24,10 @@ struct conn {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	/* The agent this connection speaks for since session.hello; "" for none. */
+	char agent_id[AGENT_ID_MAX + 1];
+	int64_t agent_token_created_us; /* a rotation since the hello ends the session */
+	unsigned failed_auth;
 	struct event *ev_read;
 	struct event *ev_write;
 	struct frame_reader in;
@@ -53,5 +58,8 @@ void conn_call_done(struct conn *c);
 void conn_drain(struct conn *c);
 
 void conn_set_max_line(struct conn *c, size_t max_line);
+
+/* Serve nothing more from this client: answer what is pending, then close. */
+void conn_close_after_reply(struct conn *c);
 
 #endif

@@ -10,6 +10,9 @@
 #include <event2/thread.h>
 #include <systemd/sd-daemon.h>
 
+#include <sodium.h>
+
+#include "agent-store.h"
 #include "audit.h"
 #include "conn.h"
 #include "daemon.h"
@@ -258,6 +261,10 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	}
 	log_set_level(d->cfg.log_level);
 
+	if (sodium_init() < 0) {
+		log_error("cannot initialise libsodium");
+		return -EIO;
+	}
 	if (evthread_use_pthreads() < 0 || (d->base = event_base_new()) == NULL) {
 		log_error("cannot set up the event loop");
 		return -ENOMEM;
@@ -270,6 +277,11 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	r = store_open(d->cfg.db_path, d->cfg.audit_sync, &d->store, msg, sizeof msg);
 	if (r < 0) {
 		log_error("%s", msg);
+		return r;
+	}
+	r = agent_store_load(d->store->db, &d->agents, msg, sizeof msg);
+	if (r < 0) {
+		log_error("%s: %s", d->cfg.db_path, msg);
 		return r;
 	}
 	d->started_socket = d->cfg.socket_path ? strdup(d->cfg.socket_path) : NULL;
@@ -337,6 +349,7 @@ daemon_free(struct maestrod *d)
 	if (d->base) event_base_free(d->base);
 	config_clear(&d->cfg);
 	free(d->config_path);
+	registry_clear(&d->agents);
 	free(d->started_socket);
 	free(d->started_db);
 }

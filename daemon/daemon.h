@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "agent.h"
 #include "config.h"
 
 struct event;
@@ -45,6 +46,7 @@ struct maestrod {
 	struct server *server;
 	struct store *store;
 	struct audit *audit;
+	struct agent_registry agents;
 	struct counters stats;
 	uint64_t started_realtime_usec;
 	uint64_t started_monotonic_usec;
@@ -63,6 +65,7 @@ struct reload_result {
 	bool config_invalid;	      /* the file was rejected; error says where */
 	struct config_error error;
 	char audit_error[160];	      /* could not be recorded, so not applied */
+	bool overloaded;	      /* ... because the audit queue was full: retry */
 	const char *restart_required[4]; /* changed, but only a restart applies them */
 	unsigned n_restart_required;
 	int64_t audit_seq;

@@ -10,10 +10,13 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "maestro-protocol.h"
+#include "session.h"
 #include "util.h"
 
 static const struct method *const method_tables[] = {
 	system_methods,
+	session_methods,
+	agent_methods,
 };
 
 static const struct method *
@@ -71,19 +74,88 @@ params_check(const struct param_spec *spec, struct json_object *params, char *ms
 	return true;
 }
 
+/*
+ * Works out which agent the call speaks for: the one named in its "auth"
+ * param (checked here, for this call only), else the one the connection
+ * said hello as (re-checked: it may have been suspended, deleted or
+ * rotated since). On failure *code and msg say why.
+ */
 static bool
-caller_allowed(const struct conn *c, const struct method *m)
+dispatch_identify(struct conn *c, struct json_object *params, const struct method *m,
+		  char agent_id[AGENT_ID_MAX + 1], int *code, char *msg, size_t size)
+{
+	struct json_object *auth, *id, *token;
+	const struct agent *a;
+	char why[256];
+
+	agent_id[0] = '\0';
+	if (params != NULL && json_object_is_type(params, json_type_object) &&
+	    json_object_object_get_ex(params, "auth", &auth)) {
+		if (!json_object_is_type(auth, json_type_object) ||
+		    !json_object_object_get_ex(auth, "agent", &id) ||
+		    !json_object_is_type(id, json_type_string) ||
+		    !json_object_object_get_ex(auth, "token", &token) ||
+		    !json_object_is_type(token, json_type_string) ||
+		    json_object_object_length(auth) != 2) {
+			*code = RPC_INVALID_PARAMS;
+			snprintf(msg, size, "invalid params: \"auth\" must be {\"agent\": ..., \"token\": ...}");
+			return false;
+		}
+		if (c->agent_id[0] != '\0') {
+			*code = MAESTRO_E_CONFLICT;
+			snprintf(msg, size, "conflict: this connection already speaks for agent %s", c->agent_id);
+			return false;
+		}
+		a = session_authenticate(c->d, json_object_get_string(id), json_object_get_string(token),
+					 why, sizeof why);
+		if (a == NULL) {
+			if (session_failed(c->d, c, json_object_get_string(id), m->name, why))
+				conn_close_after_reply(c);
+			*code = MAESTRO_E_UNAUTHENTICATED;
+			snprintf(msg, size, "unauthenticated: %s", why);
+			return false;
+		}
+		snprintf(agent_id, AGENT_ID_MAX + 1, "%s", a->id);
+		/* The handler sees its own params, not the credentials. */
+		json_object_object_del(params, "auth");
+		return true;
+	}
+	if (c->agent_id[0] == '\0')
+		return true;
+	if (m->who != CALLER_ANY && session_agent(c->d, c, why, sizeof why) == NULL) {
+		*code = MAESTRO_E_UNAUTHENTICATED;
+		snprintf(msg, size, "unauthenticated: %s", why);
+		return false;
+	}
+	snprintf(agent_id, AGENT_ID_MAX + 1, "%s", c->agent_id);
+	return true;
+}
+
+static bool
+caller_allowed(const struct method *m, const char *agent_id, int *code, char *msg, size_t size)
 {
 	switch (m->who) {
 	case CALLER_ANY:
 		return true;
 	case CALLER_ADMIN:
 		/*
-		 * The server only admits allowed uids, so what remains is that
-		 * the connection speaks for no agent. Agent binding arrives
-		 * with sessions; until then every connection qualifies.
+		 * The server admitted only allowed uids; what remains is that
+		 * no agent speaks here. An agent can never administer, not
+		 * even its own identity, whatever it sends.
 		 */
-		return c != NULL;
+		if (agent_id[0] == '\0')
+			return true;
+		*code = MAESTRO_E_UNAUTHORIZED;
+		snprintf(msg, size, "unauthorized: %s is administrative and this call speaks for agent %s",
+			 m->name, agent_id);
+		return false;
+	case CALLER_AGENT:
+		if (agent_id[0] != '\0')
+			return true;
+		*code = MAESTRO_E_UNAUTHENTICATED;
+		snprintf(msg, size, "unauthenticated: %s needs an agent: call session.hello first, "
+				    "or pass \"auth\": {\"agent\", \"token\"}", m->name);
+		return false;
 	}
 	return false;
 }
@@ -102,8 +174,8 @@ dispatch_line(struct conn *c, const char *line, size_t len)
 	struct rpc_error err;
 	const struct method *m;
 	struct call *call;
-	char msg[256];
-	int r;
+	char msg[320], agent_id[AGENT_ID_MAX + 1];
+	int r, code = RPC_INTERNAL_ERROR;
 
 	c->d->stats.requests_total++;
 	r = rpc_parse_request(line, len, &req, &err);
@@ -117,9 +189,9 @@ dispatch_line(struct conn *c, const char *line, size_t len)
 		dispatch_error(c, req.id, RPC_METHOD_NOT_FOUND, msg);
 		goto out;
 	}
-	if (!caller_allowed(c, m)) {
-		snprintf(msg, sizeof msg, "unauthorized: %s needs an administrator connection", m->name);
-		dispatch_error(c, req.id, MAESTRO_E_UNAUTHORIZED, msg);
+	if (!dispatch_identify(c, req.params, m, agent_id, &code, msg, sizeof msg) ||
+	    !caller_allowed(m, agent_id, &code, msg, sizeof msg)) {
+		dispatch_error(c, req.id, code, msg);
 		goto out;
 	}
 	if (req.params != NULL && json_object_is_type(req.params, json_type_array)) {
@@ -150,6 +222,7 @@ dispatch_line(struct conn *c, const char *line, size_t len)
 	call->d = c->d;
 	call->conn = c;
 	call->method = m;
+	memcpy(call->agent_id, agent_id, sizeof call->agent_id);
 	call->id = json_object_get(req.id);
 	call->params = req.params ? json_object_get(req.params) : json_object_new_object();
 	call->started_mono_usec = now_usec(CLOCK_MONOTONIC);

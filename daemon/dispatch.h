@@ -7,13 +7,16 @@
 #include <sys/queue.h>
 #include <json-c/json.h>
 
+#include "agent.h"
+
 struct conn;
 struct maestrod;
 
 /* Who may call a method; the dispatcher checks it before the handler runs. */
 enum caller {
 	CALLER_ANY,   /* any peer the server accepted */
-	CALLER_ADMIN, /* an allowed peer on a connection not bound to an agent */
+	CALLER_ADMIN, /* an allowed peer, on a call that speaks for no agent */
+	CALLER_AGENT, /* a call that speaks for an agent: a bound connection, or "auth" */
 };
 
 /* One named parameter; a method's list ends with a NULL name. */
@@ -33,6 +36,8 @@ struct call {
 	struct json_object *id;
 	struct json_object *params; /* always an object for the handler; never NULL */
 	const struct method *method;
+	/* The agent the call speaks for (checked before the handler runs); "" for none. */
+	char agent_id[AGENT_ID_MAX + 1];
 	uint64_t started_mono_usec;
 	TAILQ_ENTRY(call) entry;
 };
@@ -53,6 +58,8 @@ struct method {
 
 /* The method tables of each group, ended by an entry with a NULL name. */
 extern const struct method system_methods[];
+extern const struct method agent_methods[];
+extern const struct method session_methods[];
 
 /* Parses and serves one request line from conn. */
 void dispatch_line(struct conn *conn, const char *line, size_t len);

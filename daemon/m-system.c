@@ -111,8 +111,10 @@ reload_replied(const struct reload_result *res, void *userdata)
 		return;
 	}
 	if (!res->applied) {
-		snprintf(msg, sizeof msg, "unavailable: reload not applied: %s", res->audit_error);
-		call_fail(call, MAESTRO_E_UNAVAILABLE, msg, NULL);
+		snprintf(msg, sizeof msg, "%s: reload not applied: %s",
+			 res->overloaded ? "overloaded" : "unavailable", res->audit_error);
+		call_fail(call, res->overloaded ? MAESTRO_E_OVERLOADED : MAESTRO_E_UNAVAILABLE, msg,
+			  NULL);
 		return;
 	}
 	r = json_object_new_object();

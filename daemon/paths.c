@@ -32,6 +32,7 @@ paths_default_db(void)
 /*
  * Creates the directory that will hold path, and any missing parents, with
  * mode. A directory that already exists is left as its owner made it.
+ * Returns 1 when it created the directory, 0 when it was there.
  */
 int
 paths_make_parent(const char *path, mode_t mode)
@@ -62,5 +63,5 @@ paths_make_parent(const char *path, mode_t mode)
 	/* mkdir() honours the umask; the mode we were asked for is the one we want. */
 	if (chmod(dir, mode) < 0)
 		return -errno;
-	return 0;
+	return 1;
 }

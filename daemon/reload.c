@@ -163,8 +163,8 @@ daemon_reload(struct maestrod *d, const char *actor, long peer_uid, long peer_pi
 	if (audit_submit(d->audit, rec) < 0) {
 		rec->done = NULL;
 		audit_record_free(rec);
-		snprintf(rl->res.audit_error, sizeof rl->res.audit_error,
-			 "overloaded: the audit queue is full");
+		snprintf(rl->res.audit_error, sizeof rl->res.audit_error, "the audit queue is full");
+		rl->res.overloaded = true;
 		reload_finish(rl, NULL);
 	}
 }

@@ -154,8 +154,12 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 	if (r < 0)
 		return server_fail(msg, size, r, "cannot create the directory for %s: %s", path,
 				   strerror(-r));
-	if (cfg->has_socket_group) {
-		/* The group must be able to reach the socket through its directory. */
+	if (cfg->has_socket_group && r == 1) {
+		/*
+		 * The group must reach the socket through the directory we just
+		 * made; a directory that was already there (/run, /tmp) is not
+		 * ours to give away.
+		 */
 		char dir[PATH_MAX];
 		char *slash;
 

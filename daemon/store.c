@@ -31,6 +31,28 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX audit_time ON audit(time_us);"
 	"CREATE INDEX audit_correlation ON audit(correlation_id);",
+
+	/* 1 -> 2: this instance's identity, and agents. */
+	"CREATE TABLE instance ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  instance_id TEXT NOT NULL,"
+	"  token_key BLOB NOT NULL,"
+	"  created_us INTEGER NOT NULL"
+	");"
+	"CREATE TABLE agents ("
+	"  id TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  permissions TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),"
+	"  description TEXT,"
+	"  suspend_reason TEXT,"
+	"  created_us INTEGER NOT NULL,"
+	"  updated_us INTEGER NOT NULL,"
+	"  expires_us INTEGER,"
+	"  token_hash BLOB NOT NULL,"
+	"  token_created_us INTEGER NOT NULL,"
+	"  token_expires_us INTEGER"
+	") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

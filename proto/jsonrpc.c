@@ -6,6 +6,7 @@
 
 #include "jsonrpc.h"
 #include "maestro-protocol.h"
+#include "utf8.h"
 
 static int rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -38,6 +39,10 @@ rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
 		rpc_fail(err, RPC_PARSE_ERROR, "parse error: request too large");
 		return NULL;
 	}
+	if (!utf8_valid(text, len, &end)) {
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error at byte %zu: invalid UTF-8", end);
+		return NULL;
+	}
 	tok = json_tokener_new_ex(MAESTRO_MAX_JSON_DEPTH);
 	if (tok == NULL) {
 		rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
@@ -47,6 +52,18 @@ rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (obj == NULL && jerr == json_tokener_continue) {
+		/* A bare number could still grow; a NUL tells json-c the text ended. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (obj == NULL && jerr == json_tokener_success) {
+		/* The text was JSON null, which json-c returns as NULL. */
+		json_tokener_free(tok);
+		rpc_fail(err, RPC_INVALID_REQUEST, "invalid request: a request must be a JSON object");
+		return NULL;
+	}
 	if (obj == NULL) {
 		if (jerr == json_tokener_continue)
 			rpc_fail(err, RPC_PARSE_ERROR, "parse error: incomplete JSON");
@@ -76,8 +93,12 @@ rpc_id_valid(struct json_object *id)
 	case json_type_string:
 		return json_object_get_string_len(id) <= MAESTRO_MAX_ID;
 	case json_type_int:
-		/* json-c saturates what does not fit in 64 bits; such an id would come back changed. */
-		return json_object_get_int64(id) != INT64_MAX && json_object_get_int64(id) != INT64_MIN;
+		/*
+		 * Within the integers every JSON implementation holds exactly
+		 * (a double's 53 bits), so an id always comes back as sent.
+		 */
+		return json_object_get_int64(id) <= MAESTRO_MAX_INT_ID &&
+		       json_object_get_int64(id) >= -MAESTRO_MAX_INT_ID;
 	default:
 		return 0;
 	}
@@ -115,7 +136,7 @@ rpc_parse_request(const char *line, size_t len, struct rpc_request *req,
 				"invalid request: missing \"id\" (maestrod does not take notifications)");
 	if (req->id == NULL)
 		return rpc_fail(err, RPC_INVALID_REQUEST,
-				"invalid request: \"id\" must be a string of at most %d bytes or a 64-bit integer",
+				"invalid request: \"id\" must be a string of at most %d bytes or an integer within +-(2^53 - 1)",
 				MAESTRO_MAX_ID);
 
 	if (!json_object_object_get_ex(root, "method", &v))

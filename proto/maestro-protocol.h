@@ -24,6 +24,8 @@
 /* Longest method name and string id we accept. */
 #define MAESTRO_MAX_METHOD 128
 #define MAESTRO_MAX_ID 256
+/* Integer ids stay within what a double holds exactly, 2^53 - 1. */
+#define MAESTRO_MAX_INT_ID 9007199254740991ll
 
 /* Standard JSON-RPC 2.0 error codes. */
 enum {

@@ -1,0 +1,136 @@
+/* Checking the params of the agent.* and session.* methods. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent-params.h"
+#include "agent.h"
+
+static bool fail(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static bool
+fail(char *msg, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static const char *
+get_string(struct json_object *params, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Free text a person reads in tables: printable, one line, bounded. */
+static bool
+text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+seconds(struct json_object *params, const char *key, int64_t *out, char *msg, size_t size)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(params, key, &v))
+		return true;
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || n < 1 || n > AGENT_MAX_LIFETIME_S)
+		return fail(msg, size, "invalid params: \"%s\" must be a number of seconds from 1 to ten years", key);
+	*out = n;
+	return true;
+}
+
+static bool
+permission_list(struct json_object *params, bool required, unsigned *out, char *msg, size_t size)
+{
+	struct json_object *list;
+	unsigned mask = 0, bit;
+	size_t n;
+
+	if (!json_object_object_get_ex(params, "permissions", &list))
+		return required ? fail(msg, size, "invalid params: missing \"%s\"", "permissions") : true;
+	n = json_object_array_length(list);
+	if (required && n == 0)
+		return fail(msg, size, "invalid params: \"%s\" must name at least one permission",
+			    "permissions");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+		const char *name = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string))
+			return fail(msg, size, "invalid params: \"%s\" must be an array of strings",
+				    "permissions");
+		if (permission_parse(name, &bit) < 0) {
+			snprintf(msg, size,
+				 "invalid params: unknown permission \"%.64s\" (known: read_files, "
+				 "write_files, execute_commands, network_access, read_secrets, "
+				 "evaluate_governance, provide_counsel)",
+				 name);
+			return false;
+		}
+		mask |= bit;
+	}
+	*out = mask;
+	return true;
+}
+
+bool
+agent_params_parse(const char *method, struct json_object *params, struct agent_params *out,
+		   char *msg, size_t size)
+{
+	const char *role;
+
+	memset(out, 0, sizeof *out);
+	out->id = get_string(params, strcmp(method, "session.hello") == 0 ? "agent" : "id");
+	if (out->id != NULL && !agent_id_valid(out->id)) {
+		snprintf(msg, size,
+			 "invalid params: \"%.80s\" is not a valid agent id (1 to 64 of a-z 0-9 . _ -, "
+			 "starting with a letter or digit)",
+			 out->id);
+		return false;
+	}
+	out->description = get_string(params, "description");
+	if (out->description && !text_ok(out->description, AGENT_DESCRIPTION_MAX))
+		return fail(msg, size, "invalid params: \"%s\" must be one line of at most 1024 bytes",
+			    "description");
+	out->reason = get_string(params, "reason");
+	if (out->reason && !text_ok(out->reason, AGENT_DESCRIPTION_MAX))
+		return fail(msg, size, "invalid params: \"%s\" must be one line of at most 1024 bytes",
+			    "reason");
+	out->token = get_string(params, "token");
+	if (!seconds(params, "expires_in", &out->expires_in_s, msg, size) ||
+	    !seconds(params, "token_expires_in", &out->token_expires_in_s, msg, size))
+		return false;
+
+	if (strcmp(method, "agent.register") == 0) {
+		role = get_string(params, "role");
+		if (role == NULL || (out->role = role_parse(role, &out->role_defaults)) == NULL) {
+			snprintf(msg, size, "invalid params: unknown role \"%.64s\" (known: %s)",
+				 role ? role : "", role_names());
+			return false;
+		}
+		return permission_list(params, false, &out->permissions, msg, size);
+	}
+	if (strcmp(method, "agent.grant") == 0 || strcmp(method, "agent.revoke") == 0)
+		return permission_list(params, true, &out->permissions, msg, size);
+	return true;
+}

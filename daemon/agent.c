@@ -1,0 +1,303 @@
+/* Agent identities: roles, permissions, the in-memory registry, tokens. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "agent.h"
+
+static const char *const permission_names[] = {
+	"read_files",	   "write_files",	  "execute_commands", "network_access",
+	"read_secrets",	   "evaluate_governance", "provide_counsel",
+};
+
+/* The least-privilege sets each role starts from. */
+static const struct {
+	const char *name;
+	unsigned defaults;
+} roles[] = {
+	{ "governance", PERM_READ_FILES | PERM_EVALUATE_GOVERNANCE },
+	{ "counselor", PERM_READ_FILES | PERM_PROVIDE_COUNSEL },
+	{ "executor", PERM_READ_FILES | PERM_WRITE_FILES | PERM_EXECUTE_COMMANDS |
+			      PERM_NETWORK_ACCESS },
+	{ "observer", PERM_READ_FILES },
+};
+
+const char *
+permission_name(unsigned bit)
+{
+	for (unsigned i = 0; i < sizeof permission_names / sizeof permission_names[0]; i++)
+		if (bit == 1u << i)
+			return permission_names[i];
+	return "unknown";
+}
+
+int
+permission_parse(const char *name, unsigned *bit)
+{
+	for (unsigned i = 0; i < sizeof permission_names / sizeof permission_names[0]; i++)
+		if (strcmp(name, permission_names[i]) == 0) {
+			*bit = 1u << i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+struct json_object *
+permissions_to_json(unsigned mask)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < sizeof permission_names / sizeof permission_names[0]; i++)
+		if (mask & (1u << i))
+			json_object_array_add(a, json_object_new_string(permission_names[i]));
+	return a;
+}
+
+/* Appends the names in mask to buf, separated by sep; snprintf-style truncation. */
+static void
+names_join(unsigned mask, const char *sep, char *buf, size_t size, size_t used)
+{
+	bool first = true;
+
+	for (unsigned i = 0; i < sizeof permission_names / sizeof permission_names[0]; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		used += (size_t)snprintf(buf + (used < size ? used : size), used < size ? size - used : 0,
+					 "%s%s", first ? "" : sep, permission_names[i]);
+		first = false;
+	}
+}
+
+void
+permissions_format(unsigned mask, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	names_join(mask, ",", buf, size, 0);
+}
+
+int
+permissions_parse_list(const char *text, unsigned *mask)
+{
+	char buf[256], *save = NULL;
+	unsigned m = 0, bit;
+
+	if (strlen(text) >= sizeof buf)
+		return -EINVAL;
+	strcpy(buf, text);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (permission_parse(t, &bit) < 0)
+			return -EINVAL;
+		m |= bit;
+	}
+	*mask = m;
+	return 0;
+}
+
+const char *
+role_parse(const char *name, unsigned *defaults)
+{
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(name, roles[i].name) == 0) {
+			if (defaults)
+				*defaults = roles[i].defaults;
+			return roles[i].name;
+		}
+	return NULL;
+}
+
+const char *
+role_names(void)
+{
+	return "governance, counselor, executor, observer";
+}
+
+bool
+agent_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > AGENT_ID_MAX)
+		return false;
+	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= '0' && id[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct agent *
+agent_dup(const struct agent *a)
+{
+	struct agent *b = malloc(sizeof *b);
+
+	if (b == NULL)
+		return NULL;
+	*b = *a;
+	b->description = a->description ? strdup(a->description) : NULL;
+	b->suspend_reason = a->suspend_reason ? strdup(a->suspend_reason) : NULL;
+	if ((a->description && !b->description) || (a->suspend_reason && !b->suspend_reason)) {
+		agent_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	free(a->description);
+	free(a->suspend_reason);
+	sodium_memzero(a->token_hash, sizeof a->token_hash);
+	free(a);
+}
+
+static struct json_object *
+time_or_null(int64_t us)
+{
+	return us ? json_object_new_int64(us / 1000000) : NULL;
+}
+
+struct json_object *
+agent_to_json(const struct agent *a)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(a->id));
+	json_object_object_add(o, "role", json_object_new_string(a->role));
+	json_object_object_add(o, "permissions", permissions_to_json(a->permissions));
+	json_object_object_add(o, "status", json_object_new_string(
+						    a->status == AGENT_ACTIVE ? "active" : "suspended"));
+	json_object_object_add(o, "description",
+			       a->description ? json_object_new_string(a->description) : NULL);
+	if (a->suspend_reason)
+		json_object_object_add(o, "suspend_reason",
+				       json_object_new_string(a->suspend_reason));
+	json_object_object_add(o, "created_at", time_or_null(a->created_us));
+	json_object_object_add(o, "updated_at", time_or_null(a->updated_us));
+	json_object_object_add(o, "expires_at", time_or_null(a->expires_us));
+	json_object_object_add(o, "token_created_at", time_or_null(a->token_created_us));
+	json_object_object_add(o, "token_expires_at", time_or_null(a->token_expires_us));
+	return o;
+}
+
+bool
+agent_has_permission(const struct agent *a, unsigned perm, char *reason, size_t size)
+{
+	unsigned missing = perm & ~a->permissions;
+	int used;
+
+	if (missing == 0)
+		return true;
+	used = snprintf(reason, size, "agent %s (%s) lacks permission%s: ", a->id, a->role,
+			(missing & (missing - 1)) ? "s" : "");
+	names_join(missing, ", ", reason, size, used > 0 ? (size_t)used : 0);
+	return false;
+}
+
+struct agent *
+registry_find(struct agent_registry *reg, const char *id)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (strcmp(reg->agents[i]->id, id) == 0)
+			return reg->agents[i];
+	return NULL;
+}
+
+int
+registry_put(struct agent_registry *reg, struct agent *a)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (strcmp(reg->agents[i]->id, a->id) == 0) {
+			agent_free(reg->agents[i]);
+			reg->agents[i] = a;
+			return 0;
+		}
+	if (reg->n == reg->cap) {
+		size_t ncap = reg->cap ? reg->cap * 2 : 16;
+		struct agent **n = realloc(reg->agents, ncap * sizeof *n);
+
+		if (n == NULL)
+			return -ENOMEM;
+		reg->agents = n;
+		reg->cap = ncap;
+	}
+	reg->agents[reg->n++] = a;
+	return 0;
+}
+
+void
+registry_remove(struct agent_registry *reg, const char *id)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (strcmp(reg->agents[i]->id, id) == 0) {
+			agent_free(reg->agents[i]);
+			reg->agents[i] = reg->agents[--reg->n];
+			return;
+		}
+}
+
+void
+registry_clear(struct agent_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		agent_free(reg->agents[i]);
+	free(reg->agents);
+	reg->agents = NULL;
+	reg->n = reg->cap = 0;
+	sodium_memzero(reg->token_key, sizeof reg->token_key);
+}
+
+static void
+token_hash(const struct agent_registry *reg, const char *text, uint8_t hash[TOKEN_HASH_SIZE])
+{
+	/* Keyed BLAKE2b: the key is this instance's, so a hash is useless elsewhere. */
+	crypto_generichash(hash, TOKEN_HASH_SIZE, (const unsigned char *)text, strlen(text),
+			   reg->token_key, TOKEN_KEY_SIZE);
+}
+
+int
+token_new(const struct agent_registry *reg, char text[TOKEN_TEXT_MAX + 1],
+	  uint8_t hash[TOKEN_HASH_SIZE])
+{
+	unsigned char raw[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+	/* randombytes_buf() reads the kernel's CSPRNG (getrandom). */
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+	snprintf(text, TOKEN_TEXT_MAX + 1, "mst_%.*s_%s", INSTANCE_TAG_SIZE, reg->instance_id, b64);
+	sodium_memzero(b64, sizeof b64);
+	token_hash(reg, text, hash);
+	return 0;
+}
+
+enum token_check
+token_verify(const struct agent_registry *reg, const struct agent *a, const char *text)
+{
+	static const uint8_t nothing[TOKEN_HASH_SIZE];
+	uint8_t hash[TOKEN_HASH_SIZE];
+	size_t len = strlen(text);
+	int same;
+
+	if (len < 5 + INSTANCE_TAG_SIZE || len > TOKEN_TEXT_MAX || strncmp(text, "mst_", 4) != 0 ||
+	    text[4 + INSTANCE_TAG_SIZE] != '_')
+		return TOKEN_MALFORMED;
+	if (strncmp(text + 4, reg->instance_id, INSTANCE_TAG_SIZE) != 0)
+		return TOKEN_OTHER_INSTANCE;
+	/* Hash and compare even for an unknown agent, so timing tells nothing. */
+	token_hash(reg, text, hash);
+	same = sodium_memcmp(hash, a ? a->token_hash : nothing, TOKEN_HASH_SIZE) == 0;
+	sodium_memzero(hash, sizeof hash);
+	return same && a != NULL ? TOKEN_OK : TOKEN_MISMATCH;
+}
