@@ -6,6 +6,7 @@
 
 #include "agent-params.h"
 #include "agent.h"
+#include "utf8.h"
 
 static bool fail(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -17,6 +18,7 @@ fail(char *msg, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, size, fmt, ap);
 	va_end(ap);
+	utf8_sanitize(msg);
 	return false;
 }
 
@@ -80,12 +82,11 @@ permission_list(struct json_object *params, bool required, unsigned *out, char *
 			return fail(msg, size, "invalid params: \"%s\" must be an array of strings",
 				    "permissions");
 		if (permission_parse(name, &bit) < 0) {
-			snprintf(msg, size,
-				 "invalid params: unknown permission \"%.64s\" (known: read_files, "
-				 "write_files, execute_commands, network_access, read_secrets, "
-				 "evaluate_governance, provide_counsel)",
-				 name);
-			return false;
+			return fail(msg, size,
+				    "invalid params: unknown permission \"%.64s\" (known: read_files, "
+				    "write_files, execute_commands, network_access, read_secrets, "
+				    "evaluate_governance, provide_counsel)",
+				    name);
 		}
 		mask |= bit;
 	}
@@ -102,11 +103,10 @@ agent_params_parse(const char *method, struct json_object *params, struct agent_
 	memset(out, 0, sizeof *out);
 	out->id = get_string(params, strcmp(method, "session.hello") == 0 ? "agent" : "id");
 	if (out->id != NULL && !agent_id_valid(out->id)) {
-		snprintf(msg, size,
-			 "invalid params: \"%.80s\" is not a valid agent id (1 to 64 of a-z 0-9 . _ -, "
-			 "starting with a letter or digit)",
-			 out->id);
-		return false;
+		return fail(msg, size,
+			    "invalid params: \"%.80s\" is not a valid agent id (1 to 64 of a-z 0-9 . _ -, "
+			    "starting with a letter or digit)",
+			    out->id);
 	}
 	out->description = get_string(params, "description");
 	if (out->description && !text_ok(out->description, AGENT_DESCRIPTION_MAX))
@@ -124,9 +124,8 @@ agent_params_parse(const char *method, struct json_object *params, struct agent_
 	if (strcmp(method, "agent.register") == 0) {
 		role = get_string(params, "role");
 		if (role == NULL || (out->role = role_parse(role, &out->role_defaults)) == NULL) {
-			snprintf(msg, size, "invalid params: unknown role \"%.64s\" (known: %s)",
-				 role ? role : "", role_names());
-			return false;
+			return fail(msg, size, "invalid params: unknown role \"%.64s\" (known: %s)",
+				    role ? role : "", role_names());
 		}
 		return permission_list(params, false, &out->permissions, msg, size);
 	}

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "maestro-protocol.h"
+#include "utf8.h"
 #include "util.h"
 
 /* A config file is a few dozen lines; anything this big is a mistake. */
@@ -65,6 +66,8 @@ config_fail(const struct cursor *c, const char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
 	va_end(ap);
+	utf8_sanitize(c->err->message);
+	utf8_sanitize(c->err->file);
 	return -EINVAL;
 }
 
@@ -376,7 +379,8 @@ config_load(struct config *cfg, const char *path, bool must_exist, struct config
 	int r;
 
 	config_init(cfg);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the daemon in open(). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "maestro-protocol.h"
 #include "session.h"
+#include "utf8.h"
 #include "util.h"
 
 static const struct method *const method_tables[] = {
@@ -43,9 +44,9 @@ type_name(json_type type)
 	}
 }
 
-bool
-params_check(const struct param_spec *spec, struct json_object *params, char *msg,
-	     size_t size)
+static bool
+params_check_names(const struct param_spec *spec, struct json_object *params, char *msg,
+		   size_t size)
 {
 	json_object_object_foreach(params, key, val) {
 		const struct param_spec *p;
@@ -72,6 +73,16 @@ params_check(const struct param_spec *spec, struct json_object *params, char *ms
 		}
 	}
 	return true;
+}
+
+bool
+params_check(const struct param_spec *spec, struct json_object *params, char *msg,
+	     size_t size)
+{
+	if (params_check_names(spec, params, msg, size))
+		return true;
+	utf8_sanitize(msg); /* it may quote a name cut short */
+	return false;
 }
 
 /*

@@ -1,7 +1,9 @@
 /* JSON-RPC 2.0 messages: parsing requests and responses, building replies. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonrpc.h"
@@ -20,6 +22,7 @@ rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
+	utf8_sanitize(err->message);
 	return code;
 }
 
@@ -248,8 +251,14 @@ rpc_error_new(struct json_object *id, int code, const char *message, struct json
 	struct json_object *msg = rpc_envelope(id);
 	struct json_object *e = json_object_new_object();
 
+	char *text = strdup(message);
+
+	/* Whatever went wrong, the reply itself stays valid UTF-8. */
+	if (text != NULL)
+		utf8_sanitize(text);
 	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "message", json_object_new_string(text ? text : "error"));
+	free(text);
 	if (data != NULL)
 		json_object_object_add(e, "data", data);
 	json_object_object_add(msg, "error", e);

@@ -1,4 +1,6 @@
 /* Strict UTF-8 validation for what crosses the socket. */
+#include <string.h>
+
 #include "utf8.h"
 
 bool
@@ -45,4 +47,15 @@ bad:
 	if (bad_offset != NULL)
 		*bad_offset = i;
 	return false;
+}
+
+void
+utf8_sanitize(char *s)
+{
+	size_t len = strlen(s), off = 0, bad;
+
+	while (off < len && !utf8_valid(s + off, len - off, &bad)) {
+		s[off + bad] = '?';
+		off += bad + 1;
+	}
 }

@@ -13,4 +13,11 @@
  */
 bool utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
+/*
+ * Replaces every byte that is not part of well-formed UTF-8 with '?', in
+ * place. Error messages quote what clients and files sent, and snprintf()
+ * may cut a character in two; what we send back must still be UTF-8.
+ */
+void utf8_sanitize(char *s);
+
 #endif
