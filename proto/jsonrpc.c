@@ -1,6 +1,8 @@
 /* JSON-RPC 2.0 messages: parsing requests and responses, building replies. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,67 @@ rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * An escaped NUL (\u0000) would cut a string or a member name short for
+ * every C function that reads it: "params\u0000x" would pass as "params".
+ * It counts only where the backslash is not itself escaped.
+ */
+static bool
+has_escaped_nul(const char *text, size_t len, size_t *at)
+{
+	for (size_t i = 0; i + 6 <= len; i++) {
+		size_t k = 0;
+
+		if (text[i] != '\\' || (text[i + 1] != 'u' && text[i + 1] != 'U') ||
+		    memcmp(text + i + 2, "0000", 4) != 0)
+			continue;
+		while (k < i && text[i - 1 - k] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Values json-c accepts but JSON does not carry faithfully: NaN and the
+ * infinities (not JSON at all), and integers beyond 64 bits, which json-c
+ * clamps to the nearest bound instead of refusing.
+ */
+static bool
+rpc_values_ok(struct json_object *o, struct rpc_error *err)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		if (isfinite(json_object_get_double(o)))
+			return true;
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error: numbers must be finite (no NaN or Infinity)");
+		return false;
+	case json_type_int:
+		if (json_object_get_int64(o) != INT64_MAX || json_object_get_uint64(o) != UINT64_MAX)
+			return true;
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error: an integer does not fit in 64 bits");
+		return false;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!rpc_values_ok(json_object_array_get_idx(o, i), err))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (!rpc_values_ok(val, err))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 struct json_object *
 rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
 {
@@ -40,6 +103,10 @@ rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
 	}
 	if (len > (size_t)INT32_MAX) {
 		rpc_fail(err, RPC_PARSE_ERROR, "parse error: request too large");
+		return NULL;
+	}
+	if (has_escaped_nul(text, len, &end)) {
+		rpc_fail(err, RPC_PARSE_ERROR, "parse error at byte %zu: \\u0000 is not allowed", end);
 		return NULL;
 	}
 	if (!utf8_valid(text, len, &end)) {
@@ -76,14 +143,11 @@ rpc_parse_json(const char *text, size_t len, struct rpc_error *err)
 		json_tokener_free(tok);
 		return NULL;
 	}
+	/* Strict mode refuses trailing data itself, so obj is the whole text. */
 	json_tokener_free(tok);
-	for (; end < len; end++) {
-		if (strchr(" \t\r", text[end]) == NULL) {
-			json_object_put(obj);
-			rpc_fail(err, RPC_PARSE_ERROR,
-				 "parse error at byte %zu: trailing data after the JSON value", end);
-			return NULL;
-		}
+	if (!rpc_values_ok(obj, err)) {
+		json_object_put(obj);
+		return NULL;
 	}
 	return obj;
 }

@@ -95,7 +95,7 @@ class Protocol(MaestroTestCase):
             self.assertPong(c.call("system.ping", id=2), 2)
 
     def test_reply_is_one_line_even_with_newlines_in_data(self):
-        data = "line1\nline2\r\u2028\u0000end\"\\"
+        data = "line1\nline2\r\u2028\u0001end\"\\"
         with self.d.connect() as c:
             c.send_json(request("system.ping", {"data": data}, id=1))
             raw = c.read_line()
@@ -107,6 +107,15 @@ class Protocol(MaestroTestCase):
         with self.d.connect() as c:
             for i in ids:
                 self.assertPong(c.call("system.ping", id=i), i)
+
+    def test_escaped_nul_refused(self):
+        # C strings end at a NUL: "system.ping\u0000x" must not run as system.ping.
+        for line in (b'{"jsonrpc":"2.0","id":1,"method":"system.ping\\u0000x"}\n',
+                     b'{"jsonrpc":"2.0","id":1,"method":"system.ping","params":{"data":"a\\u0000"}}\n',
+                     b'{"jsonrpc":"2.0","id":1,"method":"system.ping","params\\u0000x":{}}\n'):
+            with self.subTest(line=line), self.d.connect() as c:
+                c.send(line)
+                self.assertError(c.read_json(), RPC_PARSE_ERROR, id=None, contains="u0000")
 
     def test_id_beyond_exact_doubles_refused(self):
         # Integer ids stay within 2^53 - 1, what every JSON implementation
@@ -125,6 +134,9 @@ class Protocol(MaestroTestCase):
                 r = c.read_json()
                 if "result" in r:
                     self.assertEqual(r["id"], i, "the reply names another id")
+                elif r["error"]["code"] == RPC_PARSE_ERROR:
+                    # Beyond 64 bits json-c would clamp: refused as it is parsed.
+                    self.assertError(r, RPC_PARSE_ERROR, id=None, contains="64 bits")
                 else:
                     self.assertError(r, RPC_INVALID_REQUEST, id=None, contains="id")
 

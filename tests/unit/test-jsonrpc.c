@@ -245,8 +245,33 @@ START_TEST(test_nul_byte)
 	expect_error_n(VALID_HEAD "}", sizeof VALID_HEAD "}", RPC_PARSE_ERROR, "NUL");
 	expect_error_n("\0", 1, RPC_PARSE_ERROR, "NUL");
 
-	/* The escaped form is data inside a string, not a NUL in the line. */
-	expect_ok(VALID_HEAD ",\"params\":{\"s\":\"a\\u0000b\"}}");
+	/*
+	 * The escaped form too: C strings would end at it, so
+	 * "system.ping\u0000x" would run as system.ping.
+	 */
+	expect_error(VALID_HEAD ",\"params\":{\"s\":\"a\\u0000b\"}}", RPC_PARSE_ERROR, "u0000");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system.ping\\u0000x\"}",
+		     RPC_PARSE_ERROR, "u0000");
+	expect_error(VALID_HEAD ",\"params\\U0000x\":{}}", RPC_PARSE_ERROR, "u0000");
+	/* An escaped backslash followed by the letters u0000 is plain text. */
+	expect_ok(VALID_HEAD ",\"params\":{\"s\":\"a\\\\u0000b\"}}");
+	expect_error(VALID_HEAD ",\"params\":{\"s\":\"a\\\\\\u0000b\"}}", RPC_PARSE_ERROR, "u0000");
+}
+END_TEST
+
+START_TEST(test_unfaithful_numbers)
+{
+	static const char *const bad[] = { "NaN", "Infinity", "-Infinity", "1e999",
+					   "18446744073709551616", "18446744073709551615" };
+	char line[256];
+
+	/* json-c takes these, but they cannot travel as JSON or come back as sent. */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(line, sizeof line, VALID_HEAD ",\"params\":{\"x\":[1,%s]}}", bad[i]);
+		expect_error(line, RPC_PARSE_ERROR, "parse error");
+	}
+	expect_ok(VALID_HEAD ",\"params\":{\"x\":18446744073709551614}}");
+	expect_ok(VALID_HEAD ",\"params\":{\"x\":-1.5e300}}");
 }
 END_TEST
 
@@ -325,8 +350,7 @@ START_TEST(test_bad_id)
 	static const char *const bad[] = {
 		"null", "1.5", "1e3", "1.0", "{}", "[]", "[1]", "true",
 		/* Beyond 2^53 - 1 a double-based client would answer to another id. */
-		"9007199254740992", "-9007199254740992", "18446744073709551615",
-		"99999999999999999999999",
+		"9007199254740992", "-9007199254740992", "9223372036854775807",
 	};
 	char line[512];
 	char *s;
@@ -796,6 +820,7 @@ jsonrpc_suite(void)
 	tcase_add_test(tc, test_invalid_json);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_unfaithful_numbers);
 	tcase_add_test(tc, test_trailing_garbage);
 	tcase_add_test(tc, test_not_object);
 	tcase_add_test(tc, test_batch_refused);
