@@ -123,9 +123,13 @@ agent_commit(struct call *call, const char *event, struct agent *before, const s
 	}
 }
 
-/* Every handler starts here: room to audit, valid params, the agent if named. */
+/*
+ * Every handler starts here: room to audit, valid params, and for a change
+ * to an existing agent, the agent and a copy of it as it was.
+ */
 static bool
-agent_prepare(struct call *call, struct agent_params *p, struct agent **agent)
+agent_prepare(struct call *call, struct agent_params *p, struct agent **agent,
+	      struct agent **before)
 {
 	char msg[300];
 
@@ -143,6 +147,11 @@ agent_prepare(struct call *call, struct agent_params *p, struct agent **agent)
 	if (*agent == NULL) {
 		snprintf(msg, sizeof msg, "not found: no agent %s", p->id);
 		call_fail(call, MAESTRO_E_NOT_FOUND, msg, NULL);
+		return false;
+	}
+	*before = agent_dup(*agent);
+	if (*before == NULL) {
+		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
 		return false;
 	}
 	return true;
@@ -174,7 +183,7 @@ agent_register(struct call *call)
 	struct agent_params p;
 	struct agent *a;
 
-	if (!agent_prepare(call, &p, NULL))
+	if (!agent_prepare(call, &p, NULL, NULL))
 		return;
 	if (registry_find(reg, p.id) != NULL) {
 		snprintf(msg, sizeof msg, "conflict: agent %s already exists", p.id);
@@ -252,13 +261,8 @@ agent_modify(struct call *call)
 	struct agent_params p;
 	struct agent *a, *before;
 
-	if (!agent_prepare(call, &p, &a))
+	if (!agent_prepare(call, &p, &a, &before))
 		return;
-	before = agent_dup(a);
-	if (before == NULL) {
-		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
-		return;
-	}
 	detail = detail_new(a);
 	if (strcmp(m, "agent.grant") == 0 || strcmp(m, "agent.revoke") == 0) {
 		if (strcmp(m, "agent.grant") == 0)
@@ -294,14 +298,9 @@ agent_delete(struct call *call)
 	struct agent_params p;
 	struct agent *a, *before;
 
-	if (!agent_prepare(call, &p, &a))
-		return;
 	/* The agent's audit rows stay: they name it by id, not by a key. */
-	before = agent_dup(a);
-	if (before == NULL) {
-		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+	if (!agent_prepare(call, &p, &a, &before))
 		return;
-	}
 	registry_remove(&call->d->agents, p.id);
 	agent_commit(call, "agent.delete", before, NULL, NULL, detail_new(before));
 }

@@ -53,20 +53,6 @@ struct server {
 	size_t n_uids;
 };
 
-static int server_fail(char *msg, size_t size, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-server_fail(char *msg, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int
 sun_fill(struct sockaddr_un *sa, const char *path)
 {
@@ -110,18 +96,18 @@ server_take_activated(struct server *s, int n, char *msg, size_t size)
 	socklen_t len = sizeof sa;
 
 	if ((size_t)n > sizeof s->listeners / sizeof s->listeners[0])
-		return server_fail(msg, size, -EINVAL, "systemd passed %d sockets; at most %zu are supported",
+		return fail_with(msg, size, -EINVAL, "systemd passed %d sockets; at most %zu are supported",
 				   n, sizeof s->listeners / sizeof s->listeners[0]);
 	for (int i = 0; i < n; i++) {
 		int fd = SD_LISTEN_FDS_START + i;
 
 		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
-			return server_fail(msg, size, -EINVAL,
+			return fail_with(msg, size, -EINVAL,
 					   "file descriptor %d from systemd is not a listening Unix stream socket",
 					   fd);
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-			return server_fail(msg, size, -errno, "file descriptor %d: %s", fd,
+			return fail_with(msg, size, -errno, "file descriptor %d: %s", fd,
 					   strerror(errno));
 		s->listeners[s->n_listeners++].fd = fd;
 	}
@@ -147,12 +133,12 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 	int fd, r;
 
 	if (sun_fill(&sa, path) < 0)
-		return server_fail(msg, size, -ENAMETOOLONG,
+		return fail_with(msg, size, -ENAMETOOLONG,
 				   "socket path %s is too long (at most %zu bytes)", path,
 				   sizeof sa.sun_path - 1);
 	r = paths_make_parent(path, cfg->has_socket_group ? 0710 : 0700);
 	if (r < 0)
-		return server_fail(msg, size, r, "cannot create the directory for %s: %s", path,
+		return fail_with(msg, size, r, "cannot create the directory for %s: %s", path,
 				   strerror(-r));
 	if (cfg->has_socket_group && r == 1) {
 		/*
@@ -168,7 +154,7 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 		if (slash != NULL && slash != dir)
 			*slash = '\0';
 		if (chown(dir, (uid_t)-1, cfg->socket_group) < 0)
-			return server_fail(msg, size, -errno, "cannot give %s to group %u: %s", dir,
+			return fail_with(msg, size, -errno, "cannot give %s to group %u: %s", dir,
 					   (unsigned)cfg->socket_group, strerror(errno));
 	}
 
@@ -176,38 +162,38 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 	snprintf(lock_path, sizeof lock_path, "%s.lock", path);
 	s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 	if (s->lock_fd < 0)
-		return server_fail(msg, size, -errno, "cannot open %s: %s", lock_path,
+		return fail_with(msg, size, -errno, "cannot open %s: %s", lock_path,
 				   strerror(errno));
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
-			return server_fail(msg, size, -errno, "cannot lock %s: %s", lock_path,
+			return fail_with(msg, size, -errno, "cannot lock %s: %s", lock_path,
 					   strerror(errno));
 		probe_live(path, &pid);
 		if (pid > 0)
-			return server_fail(msg, size, -EADDRINUSE,
+			return fail_with(msg, size, -EADDRINUSE,
 					   "another maestrod (pid %d) is already running on %s", (int)pid,
 					   path);
-		return server_fail(msg, size, -EADDRINUSE,
+		return fail_with(msg, size, -EADDRINUSE,
 				   "another maestrod is already running on %s (it holds %s)", path,
 				   lock_path);
 	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return server_fail(msg, size, -EEXIST,
+			return fail_with(msg, size, -EEXIST,
 					   "%s exists and is not a socket; refusing to replace it", path);
 		if (probe_live(path, &pid) == 0)
-			return server_fail(msg, size, -EADDRINUSE,
+			return fail_with(msg, size, -EADDRINUSE,
 					   "%s is in use by another program (pid %d)", path, (int)pid);
 		/* Nobody answers and we hold the lock: it is a stale socket. */
 		if (unlink(path) < 0)
-			return server_fail(msg, size, -errno, "cannot remove the stale socket %s: %s",
+			return fail_with(msg, size, -errno, "cannot remove the stale socket %s: %s",
 					   path, strerror(errno));
 		log_info("removed the stale socket %s", path);
 	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return server_fail(msg, size, -errno, "socket: %s", strerror(errno));
+		return fail_with(msg, size, -errno, "socket: %s", strerror(errno));
 	/* Bind under a strict umask so the socket is never briefly open to others. */
 	old_mask = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
@@ -215,20 +201,20 @@ server_bind(struct server *s, const char *path, char *msg, size_t size)
 	if (r < 0) {
 		r = -errno;
 		close(fd);
-		return server_fail(msg, size, r, "cannot bind %s: %s", path, strerror(-r));
+		return fail_with(msg, size, r, "cannot bind %s: %s", path, strerror(-r));
 	}
 	s->own_path = true;
 	if (cfg->has_socket_group &&
 	    (chown(path, (uid_t)-1, cfg->socket_group) < 0 || chmod(path, 0660) < 0)) {
 		r = -errno;
 		close(fd);
-		return server_fail(msg, size, r, "cannot give %s to group %u: %s", path,
+		return fail_with(msg, size, r, "cannot give %s to group %u: %s", path,
 				   (unsigned)cfg->socket_group, strerror(-r));
 	}
 	if (listen(fd, SOMAXCONN) < 0) {
 		r = -errno;
 		close(fd);
-		return server_fail(msg, size, r, "cannot listen on %s: %s", path, strerror(-r));
+		return fail_with(msg, size, r, "cannot listen on %s: %s", path, strerror(-r));
 	}
 	s->listeners[s->n_listeners++].fd = fd;
 	s->path = strdup(path);
@@ -248,11 +234,11 @@ server_open(struct maestrod *d, const char *path, struct server **out, char *msg
 	TAILQ_INIT(&s->conns);
 	n = sd_listen_fds(1);
 	if (n < 0)
-		r = server_fail(msg, size, n, "socket activation: %s", strerror(-n));
+		r = fail_with(msg, size, n, "socket activation: %s", strerror(-n));
 	else if (n > 0)
 		r = server_take_activated(s, n, msg, size);
 	else if (path == NULL)
-		r = server_fail(msg, size, -ENOENT, "no socket path: give --socket or set XDG_RUNTIME_DIR");
+		r = fail_with(msg, size, -ENOENT, "no socket path: give --socket or set XDG_RUNTIME_DIR");
 	else
 		r = server_bind(s, path, msg, size);
 	if (r < 0) {

@@ -58,20 +58,6 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-static int store_fail(char *msg, size_t size, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-store_fail(char *msg, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int
 pragma_int(sqlite3 *db, const char *sql, int *out)
 {
@@ -103,7 +89,7 @@ store_migrate(struct store *s, char *msg, size_t size)
 		    sqlite3_exec(s->db, migrations[v], NULL, NULL, &err) != SQLITE_OK ||
 		    sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK ||
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
-			store_fail(msg, size, -EIO, "%s: migrating the schema to version %d failed: %s",
+			fail_with(msg, size, -EIO, "%s: migrating the schema to version %d failed: %s",
 				   s->path, v + 1, err ? err : sqlite3_errmsg(s->db));
 			sqlite3_free(err);
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -126,23 +112,23 @@ store_check(struct store *s, char *msg, size_t size)
 	if (r == SQLITE_OK)
 		r = pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
 	if (r == SQLITE_NOTADB)
-		return store_fail(msg, size, -EINVAL,
+		return fail_with(msg, size, -EINVAL,
 				  "%s is not a SQLite database (and so not a maestro database)", s->path);
 	if (r == SQLITE_CORRUPT)
-		return store_fail(msg, size, -EINVAL, "%s is corrupt: %s", s->path,
+		return fail_with(msg, size, -EINVAL, "%s is corrupt: %s", s->path,
 				  sqlite3_errmsg(s->db));
 	if (r != SQLITE_OK)
-		return store_fail(msg, size, -EIO, "%s: cannot read the database: %s", s->path,
+		return fail_with(msg, size, -EIO, "%s: cannot read the database: %s", s->path,
 				  sqlite3_errmsg(s->db));
 	if (app_id == 0 && tables == 0 && s->schema_version == 0)
 		return 0; /* new */
 	if (app_id != STORE_APPLICATION_ID)
-		return store_fail(msg, size, -EINVAL,
+		return fail_with(msg, size, -EINVAL,
 				  "%s is a SQLite database but not a maestro database "
 				  "(application_id %#x); refusing to touch it",
 				  s->path, (unsigned)app_id);
 	if (s->schema_version > STORE_SCHEMA_VERSION)
-		return store_fail(msg, size, -EINVAL,
+		return fail_with(msg, size, -EINVAL,
 				  "%s has schema version %d, newer than this maestrod supports (%d); "
 				  "run a newer maestrod",
 				  s->path, s->schema_version, STORE_SCHEMA_VERSION);
@@ -158,19 +144,19 @@ store_open(const char *path, enum audit_sync sync, struct store **out, char *msg
 
 	r = paths_make_parent(path, 0700);
 	if (r < 0)
-		return store_fail(msg, size, r, "cannot create the directory for %s: %s", path,
+		return fail_with(msg, size, r, "cannot create the directory for %s: %s", path,
 				  strerror(-r));
 	s = calloc(1, sizeof *s);
 	if (s == NULL || (s->path = strdup(path)) == NULL) {
 		free(s);
-		return store_fail(msg, size, -ENOMEM, "out of memory");
+		return fail_with(msg, size, -ENOMEM, "out of memory");
 	}
 	s->lock_fd = -1;
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 	if (s->lock_fd < 0) {
 		r = -errno;
 		store_close(s);
-		return store_fail(msg, size, r, "cannot open %s: %s", path, strerror(-r));
+		return fail_with(msg, size, r, "cannot open %s: %s", path, strerror(-r));
 	}
 	/*
 	 * SQLite locks with fcntl(); flock() locks are separate on Linux, so
@@ -182,13 +168,13 @@ store_open(const char *path, enum audit_sync sync, struct store **out, char *msg
 		r = -errno;
 		store_close(s);
 		if (r == -EWOULDBLOCK)
-			return store_fail(msg, size, -EBUSY,
+			return fail_with(msg, size, -EBUSY,
 					  "%s is in use by another maestrod", path);
-		return store_fail(msg, size, r, "cannot lock %s: %s", path, strerror(-r));
+		return fail_with(msg, size, r, "cannot lock %s: %s", path, strerror(-r));
 	}
 	r = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (r != SQLITE_OK) {
-		store_fail(msg, size, -EIO, "cannot open %s: %s", path,
+		fail_with(msg, size, -EIO, "cannot open %s: %s", path,
 			   s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(r));
 		store_close(s);
 		return -EIO;
@@ -206,7 +192,7 @@ store_open(const char *path, enum audit_sync sync, struct store **out, char *msg
 			 sync == AUDIT_SYNC_FULL ? "PRAGMA synchronous = FULL"
 						 : "PRAGMA synchronous = NORMAL",
 			 NULL, NULL, &err) != SQLITE_OK) {
-		store_fail(msg, size, -EIO, "%s: cannot configure the database: %s", path,
+		fail_with(msg, size, -EIO, "%s: cannot configure the database: %s", path,
 			   err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		store_close(s);

@@ -47,6 +47,10 @@ json_putp(struct json_object **o)
 #define TAKE_PTR(p) ({ __typeof__(p) _tmp = (p); (p) = NULL; _tmp; })
 #define TAKE_FD(fd) ({ int _tmp = (fd); (fd) = -1; _tmp; })
 
+/* Formats a sentence for the caller into msg and returns r, for one-line failure paths. */
+int fail_with(char *msg, size_t size, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static inline uint64_t
 now_usec(clockid_t clock)
 {
