@@ -71,14 +71,22 @@ print_agent(struct json_object *a)
 	print_time("token expires", a, "token_expires_at", "never");
 }
 
-/* Saves the token 0600, or prints it once with a warning that it will not be shown again. */
+/*
+ * Saves the token 0600 with --token-file, or prints it once with a warning
+ * that it will not be shown again. With --json the result is printed too;
+ * a token that went to a file is left out of it.
+ */
 static int
-deliver_token(struct json_object *r, const char *token_file)
+deliver_token(struct ctl *ctl, struct json_object *r, const char *token_file)
 {
 	const char *token = str(r, "token");
 	int fd;
 
 	if (token_file == NULL) {
+		if (ctl->json) {
+			ctl_print_json(r);
+			return EXIT_OK;
+		}
 		printf("%s\n", token);
 		fprintf(stderr, "maestroctl: this token is shown once; store it now "
 				"(or use --token-file next time)\n");
@@ -90,7 +98,13 @@ deliver_token(struct json_object *r, const char *token_file)
 			token_file, strerror(errno), token);
 		return EXIT_ERROR;
 	}
-	fprintf(stderr, "token written to %s (mode 0600)\n", token_file);
+	if (ctl->json) {
+		json_object_object_del(r, "token");
+		json_object_object_add(r, "token_file", json_object_new_string(token_file));
+		ctl_print_json(r);
+	} else {
+		fprintf(stderr, "token written to %s (mode 0600)\n", token_file);
+	}
 	return EXIT_OK;
 }
 
@@ -163,14 +177,9 @@ agent_add(struct ctl *ctl, int argc, char **argv)
 	ec = run(ctl, "agent.register", p, &r);
 	if (ec != EXIT_OK)
 		return ec;
-	if (ctl->json) {
-		ctl_print_json(r);
-		ec = EXIT_OK;
-	} else {
-		ec = deliver_token(r, token_file);
-		if (token_file != NULL)
-			printf("agent %s registered\n", argv[optind]);
-	}
+	ec = deliver_token(ctl, r, token_file);
+	if (ec == EXIT_OK && !ctl->json && token_file != NULL)
+		printf("agent %s registered\n", argv[optind]);
 	json_object_put(r);
 	return ec;
 usage:
@@ -310,10 +319,7 @@ agent_rotate(struct ctl *ctl, int argc, char **argv)
 	ec = run(ctl, "agent.rotate_token", p, &r);
 	if (ec != EXIT_OK)
 		return ec;
-	if (ctl->json)
-		ctl_print_json(r);
-	else
-		ec = deliver_token(r, token_file);
+	ec = deliver_token(ctl, r, token_file);
 	json_object_put(r);
 	return ec;
 usage:

@@ -112,6 +112,13 @@ dispatch_identify(struct conn *c, struct json_object *params, const struct metho
 			snprintf(msg, size, "invalid params: \"auth\" must be {\"agent\": ..., \"token\": ...}");
 			return false;
 		}
+		if (!agent_id_valid(json_object_get_string(id))) {
+			*code = RPC_INVALID_PARAMS;
+			snprintf(msg, size, "invalid params: \"%.80s\" is not a valid agent id",
+				 json_object_get_string(id));
+			utf8_sanitize(msg);
+			return false;
+		}
 		if (c->agent_id[0] != '\0') {
 			*code = MAESTRO_E_CONFLICT;
 			snprintf(msg, size, "conflict: this connection already speaks for agent %s", c->agent_id);

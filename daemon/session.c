@@ -87,7 +87,7 @@ session_failed(struct maestrod *d, struct conn *c, const char *agent, const char
 {
 	struct json_object *detail = json_object_new_object();
 	struct audit_record *rec;
-	char f_uid[48], f_pid[48];
+	char f_uid[48], f_pid[48], actor[32];
 	const char *fields[] = { f_uid, f_pid, NULL };
 
 	snprintf(f_uid, sizeof f_uid, "MAESTRO_PEER_UID=%u", (unsigned)c->uid);
@@ -98,7 +98,9 @@ session_failed(struct maestrod *d, struct conn *c, const char *agent, const char
 	json_object_object_add(detail, "agent", agent ? json_object_new_string(agent) : NULL);
 	json_object_object_add(detail, "method", json_object_new_string(method));
 	json_object_object_add(detail, "reason", json_object_new_string(reason));
-	rec = audit_record_new("session.auth_failed", agent, detail);
+	/* The actor is who the kernel says connected, never the name the client claimed. */
+	snprintf(actor, sizeof actor, "uid:%u", (unsigned)c->uid);
+	rec = audit_record_new("session.auth_failed", actor, detail);
 	if (rec != NULL) {
 		rec->has_peer = true;
 		rec->peer_uid = c->uid;
