@@ -59,7 +59,8 @@ ctl_parse_duration(const char *text, long long *seconds)
 			goto bad;
 		mult = units[i].mult;
 	}
-	if (v > 10ll * 366 * 86400 / mult)
+	/* maestrod takes lifetimes up to ten years of 365 days. */
+	if (v > 10ll * 365 * 86400 / mult)
 		goto bad;
 	*seconds = v * mult;
 	return 0;

@@ -257,6 +257,20 @@ registry_clear(struct agent_registry *reg)
 	sodium_memzero(reg->token_key, sizeof reg->token_key);
 }
 
+int
+registry_copy(struct agent_registry *dst, const struct agent_registry *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct agent *a = agent_dup(src->agents[i]);
+
+		if (a == NULL || registry_put(dst, a) < 0) {
+			agent_free(a);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static void
 token_hash(const struct agent_registry *reg, const char *text, uint8_t hash[TOKEN_HASH_SIZE])
 {

@@ -45,6 +45,7 @@ struct agent {
 	uint8_t token_hash[TOKEN_HASH_SIZE];
 	int64_t token_created_us;
 	int64_t token_expires_us; /* 0: never */
+	uint64_t version; /* in memory only: bumped by every change */
 };
 
 /* Names and sets. */
@@ -89,6 +90,8 @@ struct agent *registry_find(struct agent_registry *reg, const char *id);
 int registry_put(struct agent_registry *reg, struct agent *a);
 void registry_remove(struct agent_registry *reg, const char *id);
 void registry_clear(struct agent_registry *reg);
+/* Fills the empty dst with copies of src's agents. */
+int registry_copy(struct agent_registry *dst, const struct agent_registry *src);
 
 /* Tokens: 256 random bits, shown once, kept only as a keyed hash. */
 int token_new(const struct agent_registry *reg, char text[TOKEN_TEXT_MAX + 1],

@@ -117,8 +117,11 @@ audit_write(struct audit *a, struct audit_record *rec)
 	return sqlite3_exec(a->db, "RELEASE change", NULL, NULL, NULL);
 }
 
-/* Writes one batch in one transaction; on any failure the whole batch fails. */
-static void
+/*
+ * Writes one batch in one transaction; on any failure the whole batch
+ * fails. Returns false then.
+ */
+static bool
 audit_commit_batch(struct audit *a, struct record_list *batch)
 {
 	struct audit_record *rec;
@@ -136,7 +139,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	if (r == SQLITE_OK)
 		r = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
 	if (r == SQLITE_OK)
-		return;
+		return true;
 
 	why = sqlite3_errmsg(a->db);
 	log_error("audit: commit failed: %s", why);
@@ -149,6 +152,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	sqlite3_reset(a->insert);
 	if (!sqlite3_get_autocommit(a->db))
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
 }
 
 static void *
@@ -161,6 +165,7 @@ audit_thread(void *arg)
 		struct record_list batch = STAILQ_HEAD_INITIALIZER(batch);
 		struct audit_record *rec;
 		unsigned n, failed = 0;
+		bool batch_failed;
 		int64_t last = 0;
 
 		while (STAILQ_EMPTY(&a->queue) && !a->stopping)
@@ -176,7 +181,7 @@ audit_thread(void *arg)
 		a->batch_oldest_mono = a->oldest_queued_mono;
 		pthread_mutex_unlock(&a->lock);
 
-		audit_commit_batch(a, &batch);
+		batch_failed = !audit_commit_batch(a, &batch);
 		STAILQ_FOREACH(rec, &batch, entry) {
 			if (rec->error)
 				failed++;
@@ -189,7 +194,8 @@ audit_thread(void *arg)
 		a->stats.batches++;
 		a->stats.committed += n - failed;
 		a->stats.failed += failed;
-		a->stats.failing = failed > 0;
+		/* Only a batch the store refused says it cannot be written; a refused change is not that. */
+		a->stats.failing = batch_failed;
 		if (last > 0)
 			a->stats.last_seq = last;
 		STAILQ_CONCAT(&a->done, &batch);

@@ -280,6 +280,8 @@ daemon_start(struct maestrod *d, const struct options *opts)
 		return r;
 	}
 	r = agent_store_load(d->store->db, &d->agents, msg, sizeof msg);
+	if (r == 0)
+		r = registry_copy(&d->stored, &d->agents);
 	if (r < 0) {
 		log_error("%s: %s", d->cfg.db_path, msg);
 		return r;
@@ -350,6 +352,7 @@ daemon_free(struct maestrod *d)
 	config_clear(&d->cfg);
 	free(d->config_path);
 	registry_clear(&d->agents);
+	registry_clear(&d->stored);
 	free(d->started_socket);
 	free(d->started_db);
 }

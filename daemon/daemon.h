@@ -46,7 +46,8 @@ struct maestrod {
 	struct server *server;
 	struct store *store;
 	struct audit *audit;
-	struct agent_registry agents;
+	struct agent_registry agents; /* as they are now, changes in flight included */
+	struct agent_registry stored; /* as last committed: what a failed change goes back to */
 	struct counters stats;
 	uint64_t started_realtime_usec;
 	uint64_t started_monotonic_usec;

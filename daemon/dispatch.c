@@ -134,6 +134,7 @@ dispatch_identify(struct conn *c, struct json_object *params, const struct metho
 			return false;
 		}
 		snprintf(agent_id, AGENT_ID_MAX + 1, "%s", a->id);
+		session_succeeded(c);
 		/* The handler sees its own params, not the credentials. */
 		json_object_object_del(params, "auth");
 		return true;

@@ -16,51 +16,79 @@
 #include "maestro-protocol.h"
 #include "util.h"
 
-/*
- * A change waiting for its commit. The registry already holds the new
- * state, so later requests see it; if the commit fails, before is put
- * back and the caller hears that nothing changed.
- */
+/* A change waiting for its commit; the caller hears of it only then. */
 struct agent_op {
 	struct call *call;
 	char id[AGENT_ID_MAX + 1];
-	struct agent *before; /* NULL: the agent did not exist */
-	bool deleted;
+	uint64_t version;		/* the version this change produced */
 	char token[TOKEN_TEXT_MAX + 1]; /* register and rotate: shown once */
 };
 
 static void
 agent_op_free(struct agent_op *op)
 {
-	agent_free(op->before);
 	sodium_memzero(op->token, sizeof op->token);
 	free(op);
+}
+
+/* Puts the agent back as it was last committed (or removes it if never). */
+static void
+agent_revert(struct maestrod *d, const char *id)
+{
+	struct agent *stored = registry_find(&d->stored, id);
+
+	if (stored == NULL)
+		registry_remove(&d->agents, id);
+	else if ((stored = agent_dup(stored)) != NULL && registry_put(&d->agents, stored) < 0)
+		agent_free(stored);
+}
+
+/*
+ * Memory runs ahead of the store: it holds every change as soon as it is
+ * asked for, so later requests see it. When a change fails to commit and
+ * no later change to that agent came since, the agent goes back to its
+ * last committed state; a later change carries this one's effect and
+ * settles the agent when it commits or fails in turn.
+ */
+static void
+agent_op_settle(struct maestrod *d, struct agent_op *op, const struct agent_change *change,
+		bool committed)
+{
+	struct agent *now = registry_find(&d->agents, op->id), *stored;
+
+	if (committed) {
+		if (change->after == NULL)
+			registry_remove(&d->stored, op->id);
+		else if ((stored = agent_dup(change->after)) == NULL || registry_put(&d->stored, stored) < 0)
+			agent_free(stored); /* out of memory: only a later failure's undo would suffer */
+		return;
+	}
+	if (change->after == NULL ? now == NULL : now != NULL && now->version == op->version)
+		agent_revert(d, op->id);
 }
 
 static void
 agent_op_committed(struct audit_record *rec, void *userdata)
 {
 	struct agent_op *op = userdata;
-	struct agent_registry *reg = &op->call->d->agents;
+	const struct agent_change *change;
 	struct json_object *r;
-	struct agent *a;
 
+	agent_op_settle(op->call->d, op, rec->apply_data, rec->error == 0);
 	if (rec->error) {
-		/* Undo in memory what the store did not take. */
-		if (op->before != NULL) {
-			registry_put(reg, op->before);
-			op->before = NULL;
-		} else {
-			registry_remove(reg, op->id);
-		}
-		call_fail(op->call, MAESTRO_E_UNAVAILABLE, rec->error_message, NULL);
+		char msg[sizeof rec->error_message + 64];
+
+		snprintf(msg, sizeof msg, "%s: nothing changed: %s",
+			 rec->error == -EAGAIN ? "overloaded" : "unavailable", rec->error_message);
+		call_fail(op->call, rec->error == -EAGAIN ? MAESTRO_E_OVERLOADED : MAESTRO_E_UNAVAILABLE,
+			  msg, NULL);
 		agent_op_free(op);
 		return;
 	}
 	r = json_object_new_object();
-	a = registry_find(reg, op->id);
-	if (a != NULL && !op->deleted)
-		json_object_object_add(r, "agent", agent_to_json(a));
+	change = rec->apply_data;
+	if (change->after != NULL)
+		json_object_object_add(r, "agent", agent_to_json(change->after));
 	else
 		json_object_object_add(r, "deleted", json_object_new_string(op->id));
 	if (op->token[0] != '\0')
@@ -72,14 +100,12 @@ agent_op_committed(struct audit_record *rec, void *userdata)
 
 /*
  * Commits what the handler did to the registry: after is the agent as it
- * now is there (NULL when deleted), before its previous state (owned).
+ * now is there, NULL when it was deleted.
  */
 static void
-agent_commit(struct call *call, const char *event, struct agent *before, const struct agent *after,
+agent_commit(struct call *call, const char *event, const char *id, const struct agent *after,
 	     const char *token, struct json_object *detail)
 {
-	struct agent_registry *reg = &call->d->agents;
-	const char *id = after ? after->id : before->id;
 	struct audit_record *rec;
 	struct agent_op *op;
 	char actor[32];
@@ -93,18 +119,14 @@ agent_commit(struct call *call, const char *event, struct agent *before, const s
 		if (op == NULL)
 			json_object_put(detail);
 		audit_record_free(rec);
-		if (before)
-			registry_put(reg, before);
-		else
-			registry_remove(reg, id);
 		free(op);
+		agent_revert(call->d, id);
 		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
 		return;
 	}
 	op->call = call;
+	op->version = after ? after->version : 0;
 	snprintf(op->id, sizeof op->id, "%s", id);
-	op->before = before;
-	op->deleted = after == NULL;
 	if (token)
 		snprintf(op->token, sizeof op->token, "%s", token);
 	rec->apply = agent_store_apply;
@@ -116,20 +138,15 @@ agent_commit(struct call *call, const char *event, struct agent *before, const s
 	rec->userdata = op;
 	if (audit_submit(call->d->audit, rec) < 0) {
 		rec->error = -EAGAIN;
-		snprintf(rec->error_message, sizeof rec->error_message,
-			 "overloaded: the audit queue is full; nothing changed");
+		snprintf(rec->error_message, sizeof rec->error_message, "the audit queue is full");
 		agent_op_committed(rec, op);
 		audit_record_free(rec);
 	}
 }
 
-/*
- * Every handler starts here: room to audit, valid params, and for a change
- * to an existing agent, the agent and a copy of it as it was.
- */
+/* Every handler starts here: room to audit, valid params, the agent if named. */
 static bool
-agent_prepare(struct call *call, struct agent_params *p, struct agent **agent,
-	      struct agent **before)
+agent_prepare(struct call *call, struct agent_params *p, struct agent **agent)
 {
 	char msg[300];
 
@@ -149,12 +166,16 @@ agent_prepare(struct call *call, struct agent_params *p, struct agent **agent,
 		call_fail(call, MAESTRO_E_NOT_FOUND, msg, NULL);
 		return false;
 	}
-	*before = agent_dup(*agent);
-	if (*before == NULL) {
-		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
-		return false;
-	}
 	return true;
+}
+
+/* Every change gets a number no other change has, so a failed one knows if it was the last. */
+static uint64_t
+agent_next_version(void)
+{
+	static uint64_t version;
+
+	return ++version;
 }
 
 static struct json_object *
@@ -183,7 +204,7 @@ agent_register(struct call *call)
 	struct agent_params p;
 	struct agent *a;
 
-	if (!agent_prepare(call, &p, NULL, NULL))
+	if (!agent_prepare(call, &p, NULL))
 		return;
 	if (registry_find(reg, p.id) != NULL) {
 		snprintf(msg, sizeof msg, "conflict: agent %s already exists", p.id);
@@ -203,6 +224,7 @@ agent_register(struct call *call)
 	a->created_us = a->updated_us = a->token_created_us = now;
 	a->expires_us = after_seconds(now, p.expires_in_s);
 	a->token_expires_us = after_seconds(now, p.token_expires_in_s);
+	a->version = agent_next_version();
 	token_new(reg, token, a->token_hash);
 	if (registry_put(reg, a) < 0) {
 		agent_free(a);
@@ -211,8 +233,14 @@ agent_register(struct call *call)
 	}
 	detail = detail_new(a);
 	json_object_object_add(detail, "permissions", permissions_to_json(a->permissions));
-	agent_commit(call, "agent.register", NULL, a, token, detail);
+	agent_commit(call, "agent.register", a->id, a, token, detail);
 	sodium_memzero(token, sizeof token);
+}
+
+static int
+agent_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct agent *const *)a)->id, (*(struct agent *const *)b)->id);
 }
 
 static void
@@ -221,6 +249,8 @@ agent_list(struct call *call)
 	struct agent_registry *reg = &call->d->agents;
 	struct json_object *list = json_object_new_array(), *r = json_object_new_object();
 
+	/* By id, so the listing reads the same before and after a restart. */
+	qsort(reg->agents, reg->n, sizeof reg->agents[0], agent_cmp);
 	for (size_t i = 0; i < reg->n; i++)
 		json_object_array_add(list, agent_to_json(reg->agents[i]));
 	json_object_object_add(r, "agents", list);
@@ -259,9 +289,9 @@ agent_modify(struct call *call)
 	char token[TOKEN_TEXT_MAX + 1] = "";
 	struct json_object *detail;
 	struct agent_params p;
-	struct agent *a, *before;
+	struct agent *a;
 
-	if (!agent_prepare(call, &p, &a, &before))
+	if (!agent_prepare(call, &p, &a))
 		return;
 	detail = detail_new(a);
 	if (strcmp(m, "agent.grant") == 0 || strcmp(m, "agent.revoke") == 0) {
@@ -288,21 +318,24 @@ agent_modify(struct call *call)
 		a->token_expires_us = after_seconds(now, p.token_expires_in_s);
 	}
 	a->updated_us = now;
-	agent_commit(call, m, before, a, token[0] ? token : NULL, detail);
+	a->version = agent_next_version();
+	agent_commit(call, m, a->id, a, token[0] ? token : NULL, detail);
 	sodium_memzero(token, sizeof token);
 }
 
 static void
 agent_delete(struct call *call)
 {
+	struct json_object *detail;
 	struct agent_params p;
-	struct agent *a, *before;
+	struct agent *a;
 
 	/* The agent's audit rows stay: they name it by id, not by a key. */
-	if (!agent_prepare(call, &p, &a, &before))
+	if (!agent_prepare(call, &p, &a))
 		return;
+	detail = detail_new(a);
 	registry_remove(&call->d->agents, p.id);
-	agent_commit(call, "agent.delete", before, NULL, NULL, detail_new(before));
+	agent_commit(call, "agent.delete", p.id, NULL, NULL, detail);
 }
 
 static const struct param_spec id_params[] = {

@@ -24,7 +24,11 @@ session_hello(struct call *call)
 		call_fail(call, RPC_INVALID_PARAMS, msg, NULL);
 		return;
 	}
-	if (c->agent_id[0] != '\0') {
+	/*
+	 * One agent per connection. A session that lapsed (rotated token,
+	 * suspension, deletion) may say hello again, as its error told it.
+	 */
+	if (c->agent_id[0] != '\0' && session_agent(call->d, c, msg, sizeof msg) != NULL) {
 		snprintf(msg, sizeof msg,
 			 "conflict: this connection already speaks for agent %s; open another",
 			 c->agent_id);

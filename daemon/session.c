@@ -78,6 +78,12 @@ session_bind(struct conn *c, const struct agent *a)
 {
 	snprintf(c->agent_id, sizeof c->agent_id, "%s", a->id);
 	c->agent_token_created_us = a->token_created_us;
+	session_succeeded(c);
+}
+
+void
+session_succeeded(struct conn *c)
+{
 	c->failed_auth = 0;
 }
 

@@ -9,7 +9,10 @@ struct agent;
 struct conn;
 struct maestrod;
 
-/* A connection that fails this many hellos in a row is closed. */
+/*
+ * A connection that fails this many authentications (hello or one-shot
+ * "auth") without one succeeding in between is closed.
+ */
 #define SESSION_MAX_FAILURES 3
 
 /*
@@ -28,6 +31,9 @@ struct agent *session_agent(struct maestrod *d, struct conn *c, char *msg, size_
 
 /* Binds c to a, after a successful hello. */
 void session_bind(struct conn *c, const struct agent *a);
+
+/* A successful authentication resets the count of failures. */
+void session_succeeded(struct conn *c);
 
 /*
  * Records a failed authentication in the audit trail and counts it against
