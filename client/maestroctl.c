@@ -85,6 +85,11 @@ ctl_read_token(struct ctl *ctl, char *token, size_t size)
 		snprintf(token, size, "%s", env);
 		return 0;
 	}
+	if (ctl->token_file == NULL && strchr(ctl->agent, '/') != NULL) {
+		/* The name picks a file under tokens/; it must not climb out of it. */
+		fprintf(stderr, "maestroctl: '%s' is not an agent name\n", ctl->agent);
+		return -EINVAL;
+	}
 	if (ctl->token_file != NULL)
 		snprintf(path, sizeof path, "%s", ctl->token_file);
 	else if (xdg != NULL && xdg[0] == '/')

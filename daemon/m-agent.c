@@ -250,7 +250,8 @@ agent_list(struct call *call)
 	struct json_object *list = json_object_new_array(), *r = json_object_new_object();
 
 	/* By id, so the listing reads the same before and after a restart. */
-	qsort(reg->agents, reg->n, sizeof reg->agents[0], agent_cmp);
+	if (reg->n > 1)
+		qsort(reg->agents, reg->n, sizeof reg->agents[0], agent_cmp);
 	for (size_t i = 0; i < reg->n; i++)
 		json_object_array_add(list, agent_to_json(reg->agents[i]));
 	json_object_object_add(r, "agents", list);
