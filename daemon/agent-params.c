@@ -40,9 +40,14 @@ text_ok(const char *s, size_t max)
 
 	if (n > max)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)s + i;
+
+		/* C0 and DEL; C1 (U+0080..U+009F: NEL, CSI); U+2028/U+2029 line breaks. */
+		if (p[0] < 0x20 || p[0] == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+		    (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)))
 			return false;
+	}
 	return true;
 }
 

@@ -119,7 +119,9 @@ agent_store_load(sqlite3 *db, struct agent_registry *reg, char *msg, size_t size
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct agent *a;
 
+		a = NULL;
 		if (agent_from_row(st, &a) < 0 || registry_put(reg, a) < 0) {
+			agent_free(a);
 			snprintf(msg, size, "the agents table holds a row maestrod cannot read (%s)",
 				 (const char *)sqlite3_column_text(st, 0));
 			sqlite3_finalize(st);

@@ -87,6 +87,9 @@ permissions_parse_list(const char *text, unsigned *mask)
 	if (strlen(text) >= sizeof buf)
 		return -EINVAL;
 	strcpy(buf, text);
+	/* strtok_r() would skip empty items; a stored list never has them. */
+	if (strstr(buf, ",,") != NULL || buf[0] == ',' || (buf[0] && buf[strlen(buf) - 1] == ','))
+		return -EINVAL;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (permission_parse(t, &bit) < 0)
 			return -EINVAL;
@@ -217,6 +220,9 @@ int
 registry_put(struct agent_registry *reg, struct agent *a)
 {
 	for (size_t i = 0; i < reg->n; i++)
+		if (reg->agents[i] == a)
+			return 0; /* already there: freeing it would leave a dangling entry */
+	for (size_t i = 0; i < reg->n; i++)
 		if (strcmp(reg->agents[i]->id, a->id) == 0) {
 			agent_free(reg->agents[i]);
 			reg->agents[i] = a;
@@ -304,7 +310,7 @@ token_verify(const struct agent_registry *reg, const struct agent *a, const char
 	size_t len = strlen(text);
 	int same;
 
-	if (len < 5 + INSTANCE_TAG_SIZE || len > TOKEN_TEXT_MAX || strncmp(text, "mst_", 4) != 0 ||
+	if (len != TOKEN_TEXT_LEN || strncmp(text, "mst_", 4) != 0 ||
 	    text[4 + INSTANCE_TAG_SIZE] != '_')
 		return TOKEN_MALFORMED;
 	if (strncmp(text + 4, reg->instance_id, INSTANCE_TAG_SIZE) != 0)

@@ -12,7 +12,8 @@
 #define TOKEN_HASH_SIZE 32
 #define TOKEN_KEY_SIZE 32
 #define INSTANCE_TAG_SIZE 8 /* hex characters of the instance id in every token */
-/* "mst_" + tag + "_" + 43 base64url characters of 32 random bytes. */
+/* "mst_" + tag + "_" + 43 base64url characters of 32 random bytes: 56 in all. */
+#define TOKEN_TEXT_LEN (4 + INSTANCE_TAG_SIZE + 1 + 43)
 #define TOKEN_TEXT_MAX 64
 
 /* Permissions are bits so that sets are cheap to compare and copy. */

@@ -264,7 +264,7 @@ agent_show(struct call *call)
 	struct agent_params p;
 	struct agent *a;
 	struct json_object *r;
-	char msg[128];
+	char msg[300];
 
 	if (!agent_params_parse(call->method->name, call->params, &p, msg, sizeof msg)) {
 		call_fail(call, RPC_INVALID_PARAMS, msg, NULL);
