@@ -47,7 +47,7 @@ session_authenticate(struct maestrod *d, const char *id, const char *token, char
 		snprintf(msg, size, "the token was issued by another maestrod instance");
 		return NULL;
 	case TOKEN_MALFORMED:
-		snprintf(msg, size, "the token is malformed (maestro tokens start with mst_)");
+		snprintf(msg, size, "the token is malformed (a maestro token is mst_, 8 hex digits, _ and 43 more characters)");
 		return NULL;
 	case TOKEN_MISMATCH:
 	default:

@@ -856,10 +856,14 @@ class Refusals(AgentCase):
         tag = TOKEN_RE.match(good).group(1)
         m1 = self.refused("bot", other, "unknown agent or wrong token")
         m2 = self.refused("bot", "mst_%s_%s" % (tag, "x" * 43), "unknown agent or wrong token")
-        m3 = self.refused("bot", good[:-1], "unknown agent or wrong token")
+        m3 = self.refused("bot", good[:-1] + ("a" if good[-1] != "a" else "b"),
+                          "unknown agent or wrong token")
         # An unknown agent is told apart from a wrong token by nothing.
         m4 = self.refused("nobody-here", good, "unknown agent or wrong token")
         self.assertEqual(len({m1, m2, m3, m4}), 1, (m1, m2, m3, m4))
+        # A token cut short or grown is not a token at all.
+        self.refused("bot", good[:-1], "malformed")
+        self.refused("bot", good + "a", "malformed")
         self.assertHello("bot", good)
 
     def test_malformed_tokens(self):
