@@ -13,6 +13,8 @@
 static const struct command *const command_groups[] = {
 	system_commands,
 	agent_commands,
+	governance_commands,
+	policy_commands,
 };
 
 static void

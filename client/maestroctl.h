@@ -37,6 +37,8 @@ struct command {
 
 extern const struct command system_commands[];
 extern const struct command agent_commands[];
+extern const struct command governance_commands[];
+extern const struct command policy_commands[];
 
 /*
  * Calls method and handles the failures every command handles the same

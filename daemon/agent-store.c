@@ -83,6 +83,7 @@ agent_from_row(sqlite3_stmt *st, struct agent **out)
 		return -EINVAL;
 	}
 	strcpy(a->id, id);
+	a->trust = AGENT_TRUST_INITIAL;
 	a->status = strcmp(status, "suspended") == 0 ? AGENT_SUSPENDED : AGENT_ACTIVE;
 	a->description = column_strdup(st, 4);
 	a->suspend_reason = column_strdup(st, 5);

@@ -28,6 +28,9 @@ enum permission {
 };
 #define PERM_ALL 0x7fu
 
+/* Where trust starts: trusted for ordinary work, not above being asked. */
+#define AGENT_TRUST_INITIAL 0.8
+
 enum agent_status {
 	AGENT_ACTIVE,
 	AGENT_SUSPENDED,
@@ -47,6 +50,8 @@ struct agent {
 	int64_t token_created_us;
 	int64_t token_expires_us; /* 0: never */
 	uint64_t version; /* in memory only: bumped by every change */
+	double trust;	  /* in [0, 1]; in memory only for now, AGENT_TRUST_INITIAL at start */
+	uint64_t tokens_used; /* reported model tokens, in memory only for now */
 };
 
 /* Names and sets. */

@@ -32,6 +32,8 @@ config_init(struct config *cfg)
 	cfg->audit_sync = AUDIT_SYNC_NORMAL;
 	cfg->drain_timeout_usec = 5 * 1000000u;
 	cfg->log_level = LOG_INFO;
+	cfg->workers = 4;
+	cfg->subagent_timeout_usec = 500000u;
 }
 
 void
@@ -41,6 +43,7 @@ config_clear(struct config *cfg)
 	free(cfg->db_path);
 	free(cfg->allowed_uids);
 	free(cfg->allowed_gids);
+	free(cfg->policy_path);
 	config_init(cfg);
 }
 
@@ -285,6 +288,19 @@ config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 	}
 	if (strcmp(key, "drain_timeout") == 0)
 		return set_duration(c, key, v, &cfg->drain_timeout_usec);
+	if (strcmp(key, "policy") == 0)
+		return set_path(c, key, v, &cfg->policy_path);
+	if (strcmp(key, "workers") == 0) {
+		if (set_count(c, key, v, &cfg->workers) < 0 || cfg->workers > 64)
+			return config_fail(c, v, "workers must be a whole number from 1 to 64");
+		return 0;
+	}
+	if (strcmp(key, "subagent_timeout") == 0) {
+		if (set_duration(c, key, v, &cfg->subagent_timeout_usec) < 0 ||
+		    cfg->subagent_timeout_usec < 1000)
+			return config_fail(c, v, "subagent_timeout must be a duration from 1ms to 1 hour");
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		level = log_level_parse(v);
 		if (level < 0)
@@ -312,8 +328,8 @@ config_parse(struct config *cfg, const char *file, const char *text, size_t len,
 	     struct config_error *err)
 {
 	_cleanup_free_ char *copy = NULL;
-	char *p, *end, seen[16][32];
-	unsigned seen_line[16], n_seen = 0;
+	char *p, *end, seen[32][32];
+	unsigned seen_line[32], n_seen = 0;
 	struct cursor c = { .file = file, .line = 1, .err = err };
 
 	if (memchr(text, '\0', len) != NULL)

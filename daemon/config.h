@@ -30,6 +30,9 @@ struct config {
 	enum audit_sync audit_sync;
 	uint64_t drain_timeout_usec;
 	int log_level;
+	char *policy_path;	       /* NULL: the default path, else the built-in policy */
+	unsigned workers;	       /* governance worker threads */
+	uint64_t subagent_timeout_usec; /* how long a decision waits for a subagent */
 };
 
 /* Where a file went wrong; line and column count from 1, 0 when unknown. */

@@ -28,6 +28,7 @@ struct conn {
 	char agent_id[AGENT_ID_MAX + 1];
 	int64_t agent_token_created_us; /* a rotation since the hello ends the session */
 	unsigned failed_auth;
+	bool tainted; /* the agent reported tool output with injected instructions */
 	struct event *ev_read;
 	struct event *ev_write;
 	struct frame_reader in;

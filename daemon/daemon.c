@@ -13,6 +13,9 @@
 #include <sodium.h>
 
 #include "agent-store.h"
+#include "armor.h"
+#include "policy.h"
+#include "workers.h"
 #include "audit.h"
 #include "conn.h"
 #include "daemon.h"
@@ -48,6 +51,30 @@ daemon_apply_options(struct maestrod *d, struct config *cfg)
 	if (cfg->db_path == NULL && (cfg->db_path = paths_default_db()) == NULL)
 		return -ENOENT;
 	return 0;
+}
+
+/*
+ * The policy file from the config, else the default path if it exists,
+ * else the policy built into maestrod.
+ */
+int
+daemon_load_policy(const struct config *cfg, struct policy **out, struct config_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int r;
+
+	if (cfg->policy_path != NULL)
+		return policy_load(cfg->policy_path, out, err);
+	if (geteuid() == 0)
+		path = strdup("/etc/maestro/policy");
+	else if (xdg != NULL && xdg[0] == '/')
+		r = asprintf(&path, "%s/maestro/policy", xdg), (void)r;
+	else if (home != NULL && home[0] == '/')
+		r = asprintf(&path, "%s/.config/maestro/policy", home), (void)r;
+	if (path != NULL && access(path, F_OK) == 0)
+		return policy_load(path, out, err);
+	return policy_default(out);
 }
 
 int
@@ -291,6 +318,17 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	d->started_sync = d->cfg.audit_sync;
 	d->started_has_group = d->cfg.has_socket_group;
 	d->started_group = d->cfg.socket_group;
+	r = daemon_load_policy(&d->cfg, &d->policy, &err);
+	if (r < 0) {
+		config_error_format(&err, msg, sizeof msg);
+		log_error("%s", msg);
+		return r;
+	}
+	if (armor_init() < 0 ||
+	    workers_start(d->base, d->cfg.workers, d->cfg.workers * 1024, &d->workers) < 0) {
+		log_error("cannot start the governance workers");
+		return -ENOMEM;
+	}
 	r = audit_start(d->base, d->store->db, d->cfg.audit_queue_max, &d->audit);
 	if (r < 0) {
 		log_error("cannot start the audit writer: %s", strerror(-r));
@@ -330,6 +368,8 @@ daemon_run(struct maestrod *d)
 	json_object_object_add(detail, "requests",
 			       json_object_new_int64((int64_t)d->stats.requests_total));
 	daemon_record(d, "daemon.stop", detail);
+	/* Decisions in flight finish first; their audit rows follow them into the writer. */
+	d->workers = workers_stop(d->workers);
 	/* Stopping the writer commits everything still queued. */
 	d->audit = audit_stop(d->audit);
 	log_notice("maestrod stopped");
@@ -339,7 +379,10 @@ daemon_run(struct maestrod *d)
 void
 daemon_free(struct maestrod *d)
 {
+	d->workers = workers_stop(d->workers);
 	d->audit = audit_stop(d->audit);
+	d->policy = policy_unref(d->policy);
+	armor_fini();
 	d->server = server_free(d->server);
 	d->store = store_close(d->store);
 	if (d->ev_term) event_free(d->ev_term);

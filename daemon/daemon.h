@@ -14,6 +14,8 @@ struct event_base;
 struct server;
 struct store;
 struct audit;
+struct policy;
+struct worker_pool;
 
 /* Command-line settings; they win over the config file, also on reload. */
 struct options {
@@ -48,6 +50,8 @@ struct maestrod {
 	struct audit *audit;
 	struct agent_registry agents; /* as they are now, changes in flight included */
 	struct agent_registry stored; /* as last committed: what a failed change goes back to */
+	struct worker_pool *workers;  /* where justica, sofia and armor run */
+	struct policy *policy;	      /* the running policy; a reload swaps it */
 	struct counters stats;
 	uint64_t started_realtime_usec;
 	uint64_t started_monotonic_usec;
@@ -85,6 +89,9 @@ void daemon_reload(struct maestrod *d, const char *actor, long peer_uid, long pe
 
 /* Stops accepting, lets in-flight requests finish, then leaves the loop. */
 void daemon_shutdown(struct maestrod *d);
+
+/* Loads the policy the configuration names (or the built-in one) into *out. */
+int daemon_load_policy(const struct config *cfg, struct policy **out, struct config_error *err);
 
 /* Loads the config file and the command line's overrides into cfg. */
 int daemon_load_config(struct maestrod *d, struct config *cfg, struct config_error *err);

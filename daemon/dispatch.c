@@ -18,6 +18,9 @@ static const struct method *const method_tables[] = {
 	system_methods,
 	session_methods,
 	agent_methods,
+	governance_methods,
+	report_methods,
+	policy_methods,
 };
 
 static const struct method *
@@ -59,7 +62,7 @@ params_check_names(const struct param_spec *spec, struct json_object *params, ch
 			return false;
 		}
 		/* An integer is a fine number; nothing else converts. */
-		if (!json_object_is_type(val, p->type) &&
+		if (!p->any_type && !json_object_is_type(val, p->type) &&
 		    !(p->type == json_type_double && json_object_is_type(val, json_type_int))) {
 			snprintf(msg, size, "invalid params: \"%s\" must be %s", p->name,
 				 type_name(p->type));

@@ -24,6 +24,7 @@ struct param_spec {
 	const char *name;
 	json_type type;
 	bool required;
+	bool any_type; /* any JSON value will do; type is not checked */
 };
 
 /*
@@ -60,6 +61,9 @@ struct method {
 extern const struct method system_methods[];
 extern const struct method agent_methods[];
 extern const struct method session_methods[];
+extern const struct method governance_methods[];
+extern const struct method report_methods[];
+extern const struct method policy_methods[];
 
 /* Parses and serves one request line from conn. */
 void dispatch_line(struct conn *conn, const char *line, size_t len);

@@ -219,6 +219,7 @@ agent_register(struct call *call)
 	}
 	snprintf(a->id, sizeof a->id, "%s", p.id);
 	a->role = p.role;
+	a->trust = AGENT_TRUST_INITIAL;
 	a->permissions = p.role_defaults | p.permissions;
 	a->status = AGENT_ACTIVE;
 	a->created_us = a->updated_us = a->token_created_us = now;

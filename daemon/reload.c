@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "policy.h"
 #include "server.h"
 #include "util.h"
 
@@ -18,6 +19,7 @@
 struct reload {
 	struct maestrod *d;
 	struct config next;
+	struct policy *policy; /* parsed with next; swapped in with it */
 	struct reload_result res;
 	reload_done_fn done;
 	void *userdata;
@@ -51,11 +53,14 @@ conn_apply_limits(struct conn *c, void *arg)
 }
 
 static void
-reload_apply(struct maestrod *d, struct config *next)
+reload_apply(struct maestrod *d, struct config *next, struct policy *rl_policy)
 {
 	config_clear(&d->cfg);
 	d->cfg = *next;
 	config_init(next); /* moved */
+	/* Evaluations in flight keep the policy they started with. */
+	policy_unref(d->policy);
+	d->policy = TAKE_PTR(rl_policy);
 	log_set_level(d->cfg.log_level);
 	audit_set_queue_max(d->audit, d->cfg.audit_queue_max);
 	server_foreach_conn(d->server, conn_apply_limits, &d->cfg.max_line);
@@ -81,7 +86,7 @@ reload_finish(struct reload *rl, struct audit_record *rec)
 		log_error("reload not applied: it could not be recorded: %s", rl->res.audit_error);
 		sd_notify(0, "READY=1\nSTATUS=Reload not applied: the audit trail cannot be written");
 	} else {
-		reload_apply(d, &rl->next);
+		reload_apply(d, &rl->next, TAKE_PTR(rl->policy));
 		rl->res.applied = true;
 		log_notice("configuration reloaded from %s%s",
 			   d->config_path ? d->config_path : "(built-in defaults)",
@@ -91,6 +96,7 @@ reload_finish(struct reload *rl, struct audit_record *rec)
 	if (rl->done != NULL)
 		rl->done(&rl->res, rl->userdata);
 	config_clear(&rl->next);
+	policy_unref(rl->policy);
 	free(rl);
 }
 
@@ -142,7 +148,9 @@ daemon_reload(struct maestrod *d, const char *actor, long peer_uid, long peer_pi
 		   (unsigned long long)now_usec(CLOCK_MONOTONIC));
 
 	/* Reading a small file on the loop thread; reloads are rare and admin-driven. */
-	if (daemon_load_config(d, &rl->next, &rl->res.error) < 0)
+	/* The config and the policy it names go together, or neither does. */
+	if (daemon_load_config(d, &rl->next, &rl->res.error) < 0 ||
+	    daemon_load_policy(&rl->next, &rl->policy, &rl->res.error) < 0)
 		rl->res.config_invalid = true;
 	else
 		reload_restart_required(d, &rl->next, &rl->res);

@@ -1,0 +1,105 @@
+/* The governance pipeline: justica, sofia and armor in parallel, merged fail-safe. */
+#ifndef MAESTRO_PIPELINE_H
+#define MAESTRO_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "action.h"
+#include "agent.h"
+#include "workers.h"
+
+struct call;
+struct maestrod;
+struct policy;
+
+enum verdict {
+	VERDICT_ALLOW,
+	VERDICT_ASK,
+	VERDICT_DENY,
+};
+
+const char *verdict_name(enum verdict v);
+
+#define CHECK_MAX_REASONS 8
+
+/* One reason: which rule or check, and a sentence a person understands. */
+struct check_reason {
+	char rule[96];
+	char text[400];
+};
+
+/* What one subagent concluded. Written by its worker, read by the loop after. */
+struct check_result {
+	enum verdict verdict;
+	struct check_reason reasons[CHECK_MAX_REASONS];
+	unsigned n_reasons;
+	bool finished;	   /* the worker ran it to the end */
+	uint64_t usec;	   /* how long it took on its worker */
+	/* sofia's counsel, when it gave one */
+	bool counsel;
+	const char *counsel_type;
+	double confidence;
+	bool requires_professional;
+	const char *questions[4];
+	unsigned n_questions;
+};
+
+void check_add_reason(struct check_result *r, enum verdict v, const char *rule, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
+
+enum subagent {
+	SUBAGENT_JUSTICA,
+	SUBAGENT_SOFIA,
+	SUBAGENT_ARMOR,
+	SUBAGENT_COUNT,
+};
+
+/* Text armor screens, with what it is. */
+struct screen_text {
+	const char *text;
+	size_t len;
+	int source; /* enum armor_source */
+};
+
+#define EVAL_MAX_SCREENS 6
+
+/*
+ * Everything the subagents read. It is filled on the loop thread and not
+ * touched again until every subagent has finished or been given up on:
+ * each worker reads it, none writes it.
+ */
+struct eval_input {
+	struct action_facts facts;
+	struct agent agent;	  /* a copy: the registry may change meanwhile */
+	struct policy *policy;	  /* a reference: a reload may swap the daemon's */
+	char *workspace;	  /* owned; may be NULL */
+	char *home;		  /* owned; may be NULL */
+	double trust;
+	bool tainted;		  /* the session read injected instructions */
+	struct screen_text screens[EVAL_MAX_SCREENS]; /* texts owned by owned[] */
+	unsigned n_screens;
+	char *owned[EVAL_MAX_SCREENS];
+};
+
+/* The subagents; each reads in and writes only its own result. */
+void justica_run(const struct eval_input *in, struct check_result *out);
+void sofia_run(const struct eval_input *in, struct check_result *out);
+void armor_run(const struct eval_input *in, struct check_result *out);
+
+struct evaluation;
+
+/*
+ * Takes over in (its facts, policy reference and buffers), fans out to the
+ * workers and, once all have answered or the deadline passed, merges,
+ * commits the audit row and replies to call. context (taken over, may be
+ * NULL) goes into the audit row; correlation_id must be set.
+ */
+void pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
+		       enum risk_level client_risk, const char *correlation_id,
+		       struct json_object *context);
+
+void eval_input_clear(struct eval_input *in);
+
+#endif

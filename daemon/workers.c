@@ -1,0 +1,161 @@
+/* A fixed pool of worker threads for the governance subagents. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "workers.h"
+
+STAILQ_HEAD(item_list, work_item);
+
+struct worker_pool {
+	pthread_t *threads;
+	unsigned n_threads;
+	struct event *ev_done; /* activated by workers, runs on the loop */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct item_list queue;
+	struct item_list done;
+	unsigned queued;
+	unsigned queue_max;
+	bool stopping;
+};
+
+static void *
+worker_thread(void *arg)
+{
+	struct worker_pool *p = arg;
+	struct work_item *item;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (STAILQ_EMPTY(&p->queue) && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		item = STAILQ_FIRST(&p->queue);
+		if (item == NULL)
+			break; /* stopping, nothing left */
+		STAILQ_REMOVE_HEAD(&p->queue, entry);
+		p->queued--;
+		pthread_mutex_unlock(&p->lock);
+
+		item->work(item);
+
+		pthread_mutex_lock(&p->lock);
+		STAILQ_INSERT_TAIL(&p->done, item, entry);
+		event_active(p->ev_done, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void
+workers_run_done(struct worker_pool *p)
+{
+	struct item_list done = STAILQ_HEAD_INITIALIZER(done);
+	struct work_item *item;
+
+	pthread_mutex_lock(&p->lock);
+	STAILQ_CONCAT(&done, &p->done);
+	pthread_mutex_unlock(&p->lock);
+	while ((item = STAILQ_FIRST(&done)) != NULL) {
+		STAILQ_REMOVE_HEAD(&done, entry);
+		item->done(item);
+	}
+}
+
+static void
+workers_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	workers_run_done(arg);
+}
+
+int
+workers_start(struct event_base *base, unsigned threads, unsigned queue_max,
+	      struct worker_pool **out)
+{
+	struct worker_pool *p = calloc(1, sizeof *p);
+	int r;
+
+	if (p == NULL || (p->threads = calloc(threads, sizeof *p->threads)) == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->queue_max = queue_max;
+	STAILQ_INIT(&p->queue);
+	STAILQ_INIT(&p->done);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	p->ev_done = event_new(base, -1, 0, workers_on_done, p);
+	if (p->ev_done == NULL) {
+		workers_stop(p);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		r = pthread_create(&p->threads[i], NULL, worker_thread, p);
+		if (r != 0) {
+			log_error("cannot start worker thread %u: %s", i, strerror(r));
+			workers_stop(p);
+			return -r;
+		}
+		p->n_threads++;
+	}
+	*out = p;
+	return 0;
+}
+
+struct worker_pool *
+workers_stop(struct worker_pool *p)
+{
+	if (p == NULL)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	workers_run_done(p);
+	if (p->ev_done)
+		event_free(p->ev_done);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free(p->threads);
+	free(p);
+	return NULL;
+}
+
+int
+workers_submit(struct worker_pool *p, struct work_item *item)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		return -ESHUTDOWN;
+	}
+	if (p->queued >= p->queue_max) {
+		pthread_mutex_unlock(&p->lock);
+		return -EAGAIN;
+	}
+	STAILQ_INSERT_TAIL(&p->queue, item, entry);
+	p->queued++;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+unsigned
+workers_queued(struct worker_pool *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->queued;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}

@@ -1,0 +1,31 @@
+/* A fixed pool of worker threads for the governance subagents. */
+#ifndef MAESTRO_WORKERS_H
+#define MAESTRO_WORKERS_H
+
+#include <sys/queue.h>
+
+struct event_base;
+struct worker_pool;
+
+/*
+ * One piece of work: work runs on a worker thread, then done runs on the
+ * loop thread. The item belongs to the submitter, who must keep it alive
+ * until done has run.
+ */
+struct work_item {
+	void (*work)(struct work_item *item);
+	void (*done)(struct work_item *item);
+	STAILQ_ENTRY(work_item) entry;
+};
+
+int workers_start(struct event_base *base, unsigned threads, unsigned queue_max,
+		  struct worker_pool **out);
+/* Finishes what is queued, joins the threads, runs the last done callbacks. */
+struct worker_pool *workers_stop(struct worker_pool *pool);
+
+/* Queues item. Returns 0, or -EAGAIN when the queue is full, -ESHUTDOWN when stopping. */
+int workers_submit(struct worker_pool *pool, struct work_item *item);
+
+unsigned workers_queued(struct worker_pool *pool);
+
+#endif

@@ -1,0 +1,1 @@
+X=/etc; export Y='rm -rf /'; $Y; A=1 B="x y" make; arr=(a $(id) c)

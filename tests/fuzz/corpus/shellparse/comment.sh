@@ -1,0 +1,2 @@
+# rm -rf /
+ls # ; rm -rf /

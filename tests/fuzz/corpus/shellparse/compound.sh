@@ -1,0 +1,1 @@
+if [ -f x ]; then rm x; elif true; then :; else echo no; fi; while read l; do echo $l; done < f; for i in $(seq 1 3); do ssh h$i 'ls'; done; case $1 in a|b) rm -rf /;; *) ;; esac

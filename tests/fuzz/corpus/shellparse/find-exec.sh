@@ -1,0 +1,1 @@
+find / -name '*.o' -exec rm -f {} \; -execdir sh -c 'chmod 600 "$1"' _ {} + -delete

@@ -1,0 +1,1 @@
+f() { rm -rf /; }; function g { id; }; [[ -f a && $(id) == b ]] && f; ((x = 1 + 2))

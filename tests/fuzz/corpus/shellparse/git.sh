@@ -1,0 +1,1 @@
+git push --force origin main && git reset --hard && git clean -fdx && git -C repo rebase -i HEAD~3

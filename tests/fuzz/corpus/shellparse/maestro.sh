@@ -1,0 +1,1 @@
+maestroctl agent list; rm -rf ~/.config/maestro; pkill maestrod

@@ -1,0 +1,1 @@
+sudo apt-get install -y curl && pip install -r requirements.txt && npm i -g x

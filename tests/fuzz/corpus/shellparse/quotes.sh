@@ -1,0 +1,1 @@
+echo 'a b' "c $HOME d" e\ f $'\x72\x6d\n' "" ''

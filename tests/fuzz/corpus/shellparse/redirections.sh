@@ -1,0 +1,1 @@
+cmd <in >out 2>err >>app 2>&1 &>both &>>b2 <>rw 3<&0 >&- >|c 2>/dev/null

@@ -1,0 +1,1 @@
+ssh -i ~/.ssh/key -p 22 user@host 'sudo rm -rf /var/log && echo done'

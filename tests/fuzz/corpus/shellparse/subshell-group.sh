@@ -1,0 +1,1 @@
+(cd /etc && rm -rf x) ; { echo a; echo b; } | sort > out 2>&1

@@ -1,0 +1,1 @@
+echo $(echo "$(id -u)") `date` $(( 1 + $(id -g) )) <(sort a) >(tee b)

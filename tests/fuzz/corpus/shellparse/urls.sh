@@ -1,0 +1,1 @@
+curl HTTPS://User@Example.COM:8443/a?b http://[::1]:80/ http://169.254.169.254/ ftp://x.example/ :9200/x

@@ -1,0 +1,1 @@
+sudo -u root -E env X=1 nice -n 19 timeout -s KILL 10 nohup stdbuf -oL time -p rm -rf /x

@@ -1,0 +1,1 @@
+find . -print0 | xargs -0 -n1 -I{} sudo rm -rf {}
