@@ -248,7 +248,8 @@ armor_has_destination(const struct armor_scan *scan, size_t from)
 	};
 	size_t end = from + 300 < len ? from + 300 : len;
 
-	if (from >= len)
+	/* Past the cap a phrase keeps its weight without the destination bonus. */
+	if (from >= len || scan->sink->destination_checks++ >= ARMOR_DESTINATION_CHECKS)
 		return false;
 	for (size_t k = 0; k < sizeof places / sizeof places[0]; k++)
 		if (armor_scan_find(scan, from, end, places[k]) != SIZE_MAX)

@@ -46,6 +46,8 @@ struct armor_sink {
 	bool spans_on_heap;	      /* spans may be realloc()ed */
 	bool spans_overflow;	      /* a span did not fit */
 	size_t decode_budget;	      /* bytes the decoders may still produce */
+	unsigned decode_layers;	      /* decoded texts screened so far */
+	unsigned destination_checks;  /* armor_has_destination() calls so far */
 };
 
 /*
@@ -68,8 +70,14 @@ struct armor_scan {
 
 void armor_report(struct armor_scan *scan, const struct armor_hit *hit);
 
-/* Bytes the decoders may produce per screen, so a crafted text cannot make one expensive. */
+/*
+ * Limits per screen, so that a crafted text cannot make one expensive:
+ * bytes the decoders may produce, decoded texts screened, and lookups of
+ * a destination after an exfiltration phrase.
+ */
 #define ARMOR_DECODE_BUDGET (256 * 1024)
+#define ARMOR_DECODE_LAYERS 64
+#define ARMOR_DESTINATION_CHECKS 256
 
 /* Reports a hit in one call, for detectors with many small rules. */
 static inline void

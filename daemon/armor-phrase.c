@@ -54,7 +54,8 @@ load4(const char *s, size_t n)
 }
 
 struct slot {
-	struct stem *stems;
+	struct stem *stems;	/* sorted by first byte */
+	uint16_t *by_byte;	/* by_byte[c] .. by_byte[c + 1]: the stems starting with byte c */
 	uint16_t n_stems;
 	uint8_t gap;
 };
@@ -100,8 +101,10 @@ void
 armor_phrase_fini(void)
 {
 	for (size_t i = 0; phrases.rules && i < phrases.n_rules; i++) {
-		for (size_t s = 0; s < phrases.rules[i].n_slots; s++)
+		for (size_t s = 0; s < phrases.rules[i].n_slots; s++) {
 			free(phrases.rules[i].slots[s].stems);
+			free(phrases.rules[i].slots[s].by_byte);
+		}
 		free(phrases.rules[i].veto.stems);
 	}
 	free(phrases.rules);
@@ -109,6 +112,18 @@ armor_phrase_fini(void)
 	free(phrases.index);
 	free(phrases.index_start);
 	memset(&phrases, 0, sizeof phrases);
+}
+
+static int
+cmp_stem_byte(const void *a, const void *b)
+{
+	const struct stem *x = a, *y = b;
+	unsigned char cx = (unsigned char)x->text[0], cy = (unsigned char)y->text[0];
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	/* Same first byte: keep the written order, so the first alternative wins as written. */
+	return x->text < y->text ? -1 : x->text > y->text;
 }
 
 /* Splits the pattern (a copy in buf, rewritten in place) into slots. */
@@ -171,7 +186,25 @@ compile_rule(struct rule *r, char *buf)
 			slot->n_stems++;
 		}
 	}
-	return r->n_slots > 0 ? 0 : -EINVAL;
+	if (r->n_slots == 0)
+		return -EINVAL;
+	/* Later slots are looked up by the first byte of the word, like the first one. */
+	for (unsigned k = 1; k < r->n_slots; k++) {
+		struct slot *slot = &r->slots[k];
+		size_t w = 0;
+
+		qsort(slot->stems, slot->n_stems, sizeof *slot->stems, cmp_stem_byte);
+		slot->by_byte = calloc(257, sizeof *slot->by_byte);
+		if (slot->by_byte == NULL)
+			return -ENOMEM;
+		for (unsigned c = 0; c < 256; c++) {
+			slot->by_byte[c] = (uint16_t)w;
+			while (w < slot->n_stems && (unsigned char)slot->stems[w].text[0] == c)
+				w++;
+		}
+		slot->by_byte[256] = (uint16_t)w;
+	}
+	return 0;
 }
 
 static unsigned
@@ -334,7 +367,8 @@ match_from(const struct armor_folded *f, const struct rule *r, unsigned k, size_
 		if (!f->word_start[q])
 			continue;
 		head = load4(f->text + q, f->len - q);
-		for (uint16_t s = 0; s < slot->n_stems; s++) {
+		for (uint16_t s = slot->by_byte[(unsigned char)f->text[q]];
+		     s < slot->by_byte[(unsigned char)f->text[q] + 1]; s++) {
 			size_t end;
 
 			if (!stem_at(f, q, head, &slot->stems[s]))

@@ -450,12 +450,13 @@ parse_value(const char *s, size_t len, size_t name_start, size_t p, size_t *v, s
 			     c >= 0x80))
 			break;
 	}
+	/* Where the caller goes on from, even when this is no value: each byte is read once. */
+	*v = p;
+	*vn = end - p;
 	/* An unclosed quote is fine only where the text itself was cut off mid-token. */
 	if (end - p > VALUE_MAX_LEN || (quote && end < len && s[end] != quote) ||
 	    (quote && end == len && (end - p < 12 || memchr(s + p, ' ', end - p))))
 		return false;
-	*v = p;
-	*vn = end - p;
 	return true;
 }
 
@@ -484,8 +485,14 @@ armor_secret_assignments(struct armor_scan *scan)
 		if (!maybe_credential_name(s + start, i - start))
 			continue;
 		kind = name_kind(s + start, i - start, &aws);
-		if (kind == KIND_NONE || !parse_value(s, scan->len, start, i, &v, &vn, &prose))
+		if (kind == KIND_NONE)
 			continue;
+		v = vn = 0;
+		if (!parse_value(s, scan->len, start, i, &v, &vn, &prose)) {
+			if (v + vn > i)
+				i = v + vn;
+			continue;
+		}
 		if (prose && kind != KIND_PASSWORD && kind != KIND_SECRET && kind != KIND_TOKEN && kind != KIND_API_KEY)
 			continue;
 		if (!value_is_secret(s + v, vn, kind, prose, env_style(s, start, i, v)))

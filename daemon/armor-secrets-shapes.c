@@ -86,6 +86,8 @@ jwts(struct armor_scan *scan)
 			continue;
 		while (a < scan->len && (armor_is_alnum(s[a]) || s[a] == '-' || s[a] == '_'))
 			a++;
+		/* Another "eyJ" inside this run would end at the same place: go past it. */
+		hit = scan->text + a - 1;
 		if (a - at < 10 || a >= scan->len || s[a] != '.')
 			continue;
 		for (b = a + 1; b < scan->len && (armor_is_alnum(s[b]) || s[b] == '-' || s[b] == '_'); b++)
@@ -326,7 +328,8 @@ marked_tokens(struct armor_scan *scan)
 		} else if (s[i] == 'Q' && s[i + 1] == '~' && i >= 4 && s[i - 1] >= '0' && s[i - 1] <= '9') {
 			size_t e = i + 2, b = i - 4;
 
-			while (e < scan->len && (armor_is_alnum(s[e]) || s[e] == '_' || s[e] == '~' || s[e] == '.' || s[e] == '-'))
+			while (e < scan->len && e - i < 40 &&
+			       (armor_is_alnum(s[e]) || s[e] == '_' || s[e] == '~' || s[e] == '.' || s[e] == '-'))
 				e++;
 			bool head = true;
 
@@ -350,10 +353,13 @@ marked_tokens(struct armor_scan *scan)
 	}
 }
 
+/* The end of a base64url run from i, looking at most max + 1 characters. */
 static size_t
-b64url_run(const unsigned char *s, size_t len, size_t i)
+b64url_run(const unsigned char *s, size_t len, size_t i, size_t max)
 {
-	while (i < len && (armor_is_alnum(s[i]) || s[i] == '-' || s[i] == '_'))
+	size_t start = i;
+
+	while (i < len && i - start <= max && (armor_is_alnum(s[i]) || s[i] == '-' || s[i] == '_'))
 		i++;
 	return i;
 }
@@ -371,21 +377,22 @@ discord_tokens(struct armor_scan *scan)
 
 		if ((s[i] != 'M' && s[i] != 'N' && s[i] != 'O') || (i > 0 && armor_is_alnum(s[i - 1])))
 			continue;
-		a = b64url_run(s, scan->len, i);
+		a = b64url_run(s, scan->len, i, 28);
 		if (a - i < 23 || a - i > 28 || a >= scan->len || s[a] != '.')
 			continue;
-		b = b64url_run(s, scan->len, a + 1);
+		b = b64url_run(s, scan->len, a + 1, 6);
 		if (b - a - 1 != 6 || b >= scan->len || s[b] != '.')
 			continue;
-		c = b64url_run(s, scan->len, b + 1);
+		c = b64url_run(s, scan->len, b + 1, 40);
 		if (c - b - 1 < 27 || c - b - 1 > 40)
 			continue;
 		n = armor_base64_decode(scan->text + i, a - i, id, sizeof id);
 		for (size_t k = 0; k < n && digits; k++)
 			digits = id[k] >= '0' && id[k] <= '9';
-		if (digits && n >= 17)
+		if (digits && n >= 17 && (c == scan->len || !armor_is_alnum(s[c]))) {
 			armor_secret_hit(scan, i, c - i, "discord-bot-token", 60, "secret.discord-bot-token");
-		i = c - 1;
+			i = c - 1;
+		}
 	}
 }
 

@@ -74,10 +74,22 @@ tally_add(struct tally *t, size_t at, size_t n)
  * ASCII; variation selectors to a byte each (VS1..VS16 are 0..15,
  * VS17..VS256 are 16..255), as the "emoji smuggling" trick encodes.
  */
+/*
+ * Hidden bytes gathered over the whole text: an attacker may split a
+ * payload into many runs between visible characters, and screening each
+ * run alone would both miss it and cost a screen per run.
+ */
+struct smuggled {
+	char *bytes;		/* SMUGGLE_MAX */
+	size_t n;
+	size_t first;		/* span from the first run's start */
+	size_t end;		/*   to the last run's end */
+	bool any;
+};
+
 static size_t
 decode_run(const unsigned char *s, size_t len, size_t i, bool tags, char *out, size_t *produced)
 {
-	*produced = 0;
 	while (i < len) {
 		size_t n;
 		uint32_t cp = armor_utf8_next(s + i, len - i, &n);
@@ -189,6 +201,7 @@ armor_unicode_scan(struct armor_scan *scan)
 {
 	const unsigned char *s = (const unsigned char *)scan->text;
 	struct tally invisible = { 0 }, override = { 0 }, isolate = { 0 }, mark = { 0 };
+	struct smuggled tag = { 0 }, selector = { 0 };
 	uint32_t prev = 0, prev_visible = 0;
 	bool rtl = false;
 	char *hidden = NULL;
@@ -216,22 +229,30 @@ armor_unicode_scan(struct armor_scan *scan)
 		if ((cp >= 0xe0000 && cp <= 0xe007f) ||
 		    ((cp >= 0xe0100 && cp <= 0xe01ef) || (cp >= 0xfe00 && cp <= 0xfe0f))) {
 			bool tags = cp >= 0xe0000 && cp <= 0xe007f;
-			size_t produced;
+			struct smuggled *into = tags ? &tag : &selector;
+			size_t before;
 
-			if (hidden == NULL && (hidden = malloc(SMUGGLE_MAX)) == NULL)
-				break;
-			end = decode_run(s, scan->len, i, tags, hidden, &produced);
+			if (hidden == NULL) {
+				/* One block, halves for the two kinds. */
+				hidden = malloc(2 * SMUGGLE_MAX);
+				if (hidden == NULL)
+					break;
+				tag.bytes = hidden;
+				selector.bytes = hidden + SMUGGLE_MAX;
+			}
+			before = into->n;
+			end = decode_run(s, scan->len, i, tags, into->bytes, &into->n);
 			if (tags && prev == 0x1f3f4) {
 				/* 🏴 + tags + CANCEL TAG is a subdivision flag (Scotland, Wales). */
-			} else if (tags) {
-				report_smuggled(scan, "unicode.tag-characters",
-						"Invisible Unicode tag characters carry hidden text.", 75,
-						i, end, hidden, produced);
-			} else if (produced >= 4) {
-				report_smuggled(scan, "unicode.variation-selectors",
-						"A run of variation selectors carries hidden bytes.", 65, i,
-						end, armor_looks_like_text((unsigned char *)hidden, produced) ? hidden : NULL,
-						armor_looks_like_text((unsigned char *)hidden, produced) ? produced : 0);
+				into->n = before;
+			} else if (!tags && into->n - before < 4) {
+				/* One selector after an emoji or a CJK character is how those are written. */
+				into->n = before;
+			} else {
+				if (!into->any)
+					into->first = i;
+				into->any = true;
+				into->end = end;
 			}
 			prev = cp;
 			i = end;
@@ -259,6 +280,15 @@ armor_unicode_scan(struct armor_scan *scan)
 		prev = cp;
 		i += n;
 	}
+	if (tag.any)
+		report_smuggled(scan, "unicode.tag-characters",
+				"Invisible Unicode tag characters carry hidden text.", 75, tag.first, tag.end,
+				tag.bytes, tag.n);
+	if (selector.any)
+		report_smuggled(scan, "unicode.variation-selectors",
+				"Runs of variation selectors carry hidden bytes.", 65, selector.first,
+				selector.end, selector.bytes,
+				armor_looks_like_text((unsigned char *)selector.bytes, selector.n) ? selector.n : 0);
 	free(hidden);
 	terminal_escapes(scan);
 	/*

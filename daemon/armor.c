@@ -268,8 +268,10 @@ armor_scan_decoded(struct armor_scan *scan, const char *text, size_t len, size_t
 	struct armor_scan child = *scan;
 
 	*max_weight = *max_threat = 0;
-	if (scan->depth >= ARMOR_MAX_DEPTH || len == 0)
+	if (scan->depth >= ARMOR_MAX_DEPTH || len == 0 ||
+	    scan->sink->decode_layers >= ARMOR_DECODE_LAYERS)
 		return;
+	scan->sink->decode_layers++;
 	child.text = text;
 	child.len = len;
 	child.depth = scan->depth + 1;

@@ -114,6 +114,26 @@ add_screen(struct eval_input *in, const char *text, int source)
 	in->n_screens++;
 }
 
+/* Whether any text of the action names file. */
+static bool
+mentions_file(struct json_object *action, const char *file)
+{
+	static const char *const texts[] = { "command", "text", "url", "content", "path" };
+	struct json_object *v;
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char *t = member(action, texts[i]);
+
+		if (t != NULL && strstr(t, file) != NULL)
+			return true;
+	}
+	if (json_object_object_get_ex(action, "arguments", &v) &&
+	    strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		   file) != NULL)
+		return true;
+	return false;
+}
+
 /* Fills in from the action; on failure writes a sentence into msg. */
 static int
 evaluate_prepare(struct call *call, struct json_object *action, struct eval_input *in,
@@ -157,7 +177,8 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	ai.paths = paths;
 	ai.maestro.socket = server_path(d->server);
 	ai.maestro.config = d->config_path;
-	ai.maestro.policy = d->cfg.policy_path;
+	/* The built-in policy has no file; a policy read from one is as protected as the config. */
+	ai.maestro.policy = policy_file(d->policy)[0] == '/' ? policy_file(d->policy) : NULL;
 	ai.maestro.database = d->store->path;
 	if (ai.kind == ACTION_PROMPT && member(action, "text") == NULL) {
 		snprintf(msg, size, "invalid params: a prompt action needs \"text\"");
@@ -177,6 +198,22 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	if (r < 0) {
 		snprintf(msg, size, "internal error: %s", strerror(-r));
 		return r;
+	}
+
+	/*
+	 * Maestro's own files named anywhere in the text count, however they
+	 * are passed: nc -U SOCK, socat UNIX-CONNECT:SOCK, curl --unix-socket,
+	 * a Python one-liner that connects to it.
+	 */
+	const char *const own[] = { ai.maestro.socket, ai.maestro.database, ai.maestro.config,
+				    ai.maestro.policy };
+
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		if (own[i] != NULL && own[i][0] == '/' && mentions_file(action, own[i])) {
+			in->facts.effects |= EFFECT_MAESTRO_SELF;
+			in->facts.risk = RISK_CRITICAL;
+			in->facts.risk_reason = "touches maestro itself";
+		}
 	}
 
 	a = registry_find(&d->agents, call->agent_id);
@@ -243,6 +280,11 @@ governance_evaluate(struct call *call)
 							      : RPC_INVALID_PARAMS,
 			  msg, NULL);
 		return;
+	}
+	/* A client may raise the risk, never lower it; the subagents judge the raised one. */
+	if (client_risk > in.facts.risk) {
+		in.facts.risk = client_risk;
+		in.facts.risk_reason = "raised by the client";
 	}
 	if (json_object_object_get_ex(call->params, "context", &v)) {
 		struct json_object *u;

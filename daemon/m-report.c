@@ -183,6 +183,17 @@ governance_report(struct call *call)
 			  NULL);
 		return;
 	}
+	for (const char *const *k = (const char *const[]){ "tokens_in", "tokens_out", "duration_ms",
+							   "cost", NULL };
+	     *k != NULL; k++) {
+		char msg[96];
+
+		if (json_object_object_get_ex(call->params, *k, &v) && json_object_get_double(v) < 0) {
+			snprintf(msg, sizeof msg, "invalid params: \"%s\" must not be negative", *k);
+			call_fail(call, RPC_INVALID_PARAMS, msg, NULL);
+			return;
+		}
+	}
 	rp = calloc(1, sizeof *rp);
 	if (rp == NULL) {
 		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
@@ -190,8 +201,13 @@ governance_report(struct call *call)
 	}
 	rp->call = call;
 	if (json_object_object_get_ex(call->params, "output", &v)) {
+		/* By length: the protocol refuses \u0000, but the copy should not depend on it. */
 		rp->output_len = (size_t)json_object_get_string_len(v);
-		rp->output = strdup(json_object_get_string(v));
+		rp->output = malloc(rp->output_len + 1);
+		if (rp->output != NULL) {
+			memcpy(rp->output, json_object_get_string(v), rp->output_len);
+			rp->output[rp->output_len] = '\0';
+		}
 	}
 	rp->item.work = report_work;
 	rp->item.done = report_done;

@@ -220,10 +220,14 @@ decision_committed(struct audit_record *rec, void *userdata)
 		/* No row, no allow: the agent hears deny, and why. */
 		struct json_object *r = json_object_new_object();
 
+		char text[sizeof rec->error_message + 64];
+
+		snprintf(text, sizeof text, "governance pipeline error: %s", rec->error_message);
 		json_object_object_add(dec->result, "decision", json_object_new_string("deny"));
+		json_object_object_del(dec->result, "ask");
 		json_object_object_add(r, "subagent", json_object_new_string("pipeline"));
 		json_object_object_add(r, "rule", json_object_new_string("pipeline.audit"));
-		json_object_object_add(r, "text", json_object_new_string(rec->error_message));
+		json_object_object_add(r, "text", json_object_new_string(text));
 		json_object_object_get_ex(dec->result, "reasons", &reasons);
 		json_object_array_add(reasons, r);
 		json_object_object_add(dec->result, "audit_seq", NULL);
@@ -270,7 +274,10 @@ pipeline_decide(struct evaluation *ev)
 
 		if (!ev->tasks[i].done || !r->finished) {
 			/* Fail-safe: a subagent that did not answer never means allow. */
-			check_add_reason(&given_up, VERDICT_DENY, "pipeline.timeout",
+			check_add_reason(&given_up, VERDICT_DENY,
+					 !ev->tasks[i].submitted ? "pipeline.queue-full"
+					 : ev->tasks[i].done	 ? "pipeline.failed"
+								 : "pipeline.timeout",
 					 "governance pipeline error: %s %s", subagent_names[i],
 					 !ev->tasks[i].submitted ? "could not be run (the worker queue is full)"
 					 : ev->tasks[i].done	 ? "failed"
@@ -340,8 +347,7 @@ pipeline_decide(struct evaluation *ev)
 	rec->userdata = dec;
 	if (audit_submit(d->audit, rec) < 0) {
 		rec->error = -EAGAIN;
-		snprintf(rec->error_message, sizeof rec->error_message,
-			 "governance pipeline error: the audit queue is full");
+		snprintf(rec->error_message, sizeof rec->error_message, "the audit queue is full");
 		decision_committed(rec, dec);
 		audit_record_free(rec);
 	}
