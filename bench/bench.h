@@ -29,6 +29,11 @@ int bench_unix_connect(const char *path, int *fdp);
 int bench_make_tempdir(char *dir, size_t size);
 void bench_remove_tempdir(const char *dir);
 
+/* One request line, one reply line (at most size - 1 bytes, NUL-ended,
+   '\n' dropped) on a fresh connection to path. */
+int bench_rpc(const char *path, const char *request, char *reply,
+	      size_t size);
+
 /* echo.c: the baseline, a raw epoll line echo server on its own thread. */
 struct echo_server;
 int echo_start(const char *path, struct echo_server **out);
@@ -55,6 +60,9 @@ struct load_params {
 	const char *socket;
 	const char *method;
 	size_t payload;		/* bytes of 'x' in params.data; 0: no params */
+	/* The agent's token: session.hello on each maestrod connection
+	   before the run, and replies must hold "decision". NULL: none. */
+	const char *token;
 	unsigned clients;
 	double warmup_s;
 	double duration_s;
@@ -70,7 +78,14 @@ struct load_result {
 	int valid;		/* 0 when no request completed in the window */
 };
 
-/* The length of the request line a client sends first (id 1). */
+/* The agent governance.evaluate runs as; registered by the bench. */
+#define LOAD_AGENT_ID "bench"
+
+/* 1 for governance.evaluate, which sends a fixed mix of actions. */
+int load_method_is_governance(const char *method);
+/* How many different requests a run cycles through. */
+unsigned load_request_mix(const char *method);
+/* The mean length of the request lines sent, with id 1. */
 size_t load_request_size(const char *method, size_t payload);
 int load_run(const struct load_params *p, struct load_result *r);
 

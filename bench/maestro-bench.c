@@ -37,6 +37,8 @@ struct options {
 	double warmup_s;
 	const char *method;
 	size_t payload;
+	int clients_given;
+	const char *token;	/* the bench agent's, for governance.evaluate */
 };
 
 struct results {
@@ -58,10 +60,13 @@ usage(FILE *f)
 "  --maestrod PATH   start PATH on a private socket and database, stop it after\n"
 "  --socket PATH     benchmark a maestrod already listening on PATH\n"
 "  --baseline-only   measure only the in-process echo baseline\n"
-"  --clients LIST    concurrent clients, one run per count (default 1,8)\n"
+"  --clients LIST    concurrent clients, one run per count (default 1,8;\n"
+"                    1,8,64 for governance.evaluate)\n"
 "  --duration S      measured seconds per run (default 5)\n"
 "  --warmup S        unmeasured seconds before each run (default 1)\n"
-"  --method NAME     JSON-RPC method to call (default system.ping)\n"
+"  --method NAME     JSON-RPC method to call (default system.ping);\n"
+"                    governance.evaluate sends a fixed mix of actions as\n"
+"                    agent \"bench\", which it registers (needs --maestrod)\n"
 "  --payload BYTES   add params {\"data\":\"xxx...\"} of BYTES bytes (default 0)\n"
 "  --json            print a JSON summary instead of the tables\n"
 "\n"
@@ -158,6 +163,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'j': o->json = 1; break;
 		case 'M': o->method = optarg; break;
 		case 'c':
+			o->clients_given = 1;
 			if (parse_clients(optarg, o) < 0)
 				bad = "--clients wants N[,N...], each 1.."
 				      "1024, at most 32 of them";
@@ -197,6 +203,19 @@ parse_options(int argc, char **argv, struct options *o)
 			   o->baseline_only != 1)
 		bad = "give exactly one of --maestrod, --socket, "
 		      "--baseline-only";
+	if (bad == NULL && load_method_is_governance(o->method)) {
+		if (o->socket != NULL)
+			bad = "--method governance.evaluate registers its own "
+			      "agent, so it needs --maestrod or --baseline-only";
+		else if (o->payload > 0)
+			bad = "--payload does not apply to governance.evaluate";
+		if (!o->clients_given) {
+			o->clients[0] = 1;
+			o->clients[1] = 8;
+			o->clients[2] = 64;
+			o->nclients = 3;
+		}
+	}
 	if (bad != NULL) {
 		fprintf(stderr, "maestro-bench: %s\n", bad);
 		return -1;
@@ -223,16 +242,27 @@ setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The method column: 14 wide, or the method's length if longer. */
+static int
+method_width(const char *method)
+{
+	size_t n = strlen(method);
+
+	return n > 14 ? (int)n : 14;
+}
+
 static void
 print_row(const struct load_result *r, const char *target, const char *method)
 {
+	int w = method_width(method);
+
 	if (!r->valid) {
-		printf("%-9s %-14s %7u %10" PRIu64 " %10s %9s %9s %10s %9s %7" PRIu64
-		       "\n", target, method, r->clients, r->requests, "-", "-",
+		printf("%-9s %-*s %7u %10" PRIu64 " %10s %9s %9s %10s %9s %7" PRIu64
+		       "\n", target, w, method, r->clients, r->requests, "-", "-",
 		       "-", "-", "-", r->errors);
 	} else {
-		printf("%-9s %-14s %7u %10" PRIu64 " %10.0f %9.1f %9.1f %10.1f "
-		       "%9.1f %7" PRIu64 "\n", target, method, r->clients,
+		printf("%-9s %-*s %7u %10" PRIu64 " %10.0f %9.1f %9.1f %10.1f "
+		       "%9.1f %7" PRIu64 "\n", target, w, method, r->clients,
 		       r->requests, r->rps, r->p50_us, r->p99_us, r->p999_us,
 		       r->max_us, r->errors);
 	}
@@ -242,12 +272,13 @@ print_row(const struct load_result *r, const char *target, const char *method)
 static void
 print_header(const struct options *o)
 {
-	printf("# maestro-bench  method=%s  payload=%zu  request=%zuB  "
+	printf("# maestro-bench  method=%s  payload=%zu  request=%zuB  mix=%u  "
 	       "warmup=%gs  duration=%gs  cpus=%ld\n", o->method, o->payload,
-	       load_request_size(o->method, o->payload), o->warmup_s,
+	       load_request_size(o->method, o->payload),
+	       load_request_mix(o->method), o->warmup_s,
 	       o->duration_s, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-9s %-14s %7s %10s %10s %9s %9s %10s %9s %7s\n", "target",
-	       "method", "clients", "requests", "req/s", "p50(us)", "p99(us)",
+	printf("%-9s %-*s %7s %10s %10s %9s %9s %10s %9s %7s\n", "target",
+	       method_width(o->method), "method", "clients", "requests", "req/s", "p50(us)", "p99(us)",
 	       "p99.9(us)", "max(us)", "errors");
 }
 
@@ -300,8 +331,10 @@ print_json(const struct options *o, const struct results *res,
 	int first = 1;
 
 	printf("{\n  \"method\":\"%s\",\"payload\":%zu,\"request_bytes\":%zu,"
+	       "\"request_mix\":%u,"
 	       "\"warmup_s\":%g,\"duration_s\":%g,\"cpus\":%ld,\n",
 	       o->method, o->payload, load_request_size(o->method, o->payload),
+	       load_request_mix(o->method),
 	       o->warmup_s, o->duration_s, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("  \"runs\":[\n");
 	for (unsigned i = 0; i < o->nclients; i++)
@@ -339,6 +372,7 @@ run_target(const struct options *o, const char *target, enum target_kind kind,
 			.socket = socket,
 			.method = o->method,
 			.payload = o->payload,
+			.token = kind == TARGET_DAEMON ? o->token : NULL,
 			.clients = o->clients[i],
 			.warmup_s = o->warmup_s,
 			.duration_s = o->duration_s,
@@ -380,9 +414,50 @@ run_baseline(const struct options *o, struct results *res)
 	return r;
 }
 
+/*
+ * Registers agent "bench" (executor) over an admin connection and keeps
+ * its token, which is a plain [A-Za-z0-9_-] string or refused here.
+ */
 static int
-run_daemon(const struct options *o, struct results *res)
+register_agent(const char *socket, char *token, size_t size)
 {
+	static const char req[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"agent.register\","
+		"\"params\":{\"id\":\"" LOAD_AGENT_ID "\",\"role\":\"executor\"}}\n";
+	static const char key[] = "\"token\":\"";
+	char reply[8192];
+	const char *t;
+	size_t n;
+	int r;
+
+	r = bench_rpc(socket, req, reply, sizeof reply);
+	if (r < 0) {
+		fprintf(stderr, "maestro-bench: agent.register on %s: %s\n",
+			socket, strerror(-r));
+		return r;
+	}
+	t = strstr(reply, "\"result\"") != NULL ? strstr(reply, key) : NULL;
+	if (t != NULL) {
+		t += sizeof key - 1;
+		n = strspn(t, "abcdefghijklmnopqrstuvwxyz"
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+		if (t[n] != '"' || n == 0 || n >= size)
+			t = NULL;
+	}
+	if (t == NULL) {
+		fprintf(stderr, "maestro-bench: agent.register on %s: no token "
+			"in the reply: %.200s\n", socket, reply);
+		return -EPROTO;
+	}
+	memcpy(token, t, n);
+	token[n] = '\0';
+	return 0;
+}
+
+static int
+run_daemon(struct options *o, struct results *res)
+{
+	static char token[256];
 	struct daemon_proc d = { .pid = -1 };
 	const char *socket = o->socket;
 	int r;
@@ -392,6 +467,15 @@ run_daemon(const struct options *o, struct results *res)
 		if (r < 0)
 			return r;
 		socket = d.socket;
+	}
+	if (load_method_is_governance(o->method)) {
+		r = register_agent(socket, token, sizeof token);
+		if (r < 0) {
+			if (o->maestrod != NULL)
+				daemon_stop(&d);
+			return r;
+		}
+		o->token = token;
 	}
 	res->have_daemon = 1;
 	run_target(o, "maestrod", TARGET_DAEMON, socket, res->daemon, res);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +71,67 @@ bench_unix_connect(const char *path, int *fdp)
 	}
 	*fdp = fd;
 	return 0;
+}
+
+int
+bench_rpc(const char *path, const char *request, char *reply, size_t size)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	size_t len = strlen(request), off = 0, got = 0;
+	int fd, r;
+
+	if (size == 0)
+		return -EINVAL;
+	r = bench_unix_connect(path, &fd);
+	if (r < 0)
+		return r;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	for (;;) {
+		ssize_t n;
+		char *nl;
+
+		if (got == size - 1) {
+			close(fd);
+			return -EMSGSIZE;
+		}
+		n = recv(fd, reply + got, size - 1 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = (errno == EAGAIN || errno == EWOULDBLOCK) ?
+				-ETIMEDOUT : -errno;
+			close(fd);
+			return r;
+		}
+		if (n == 0) {
+			close(fd);
+			return -EPIPE;
+		}
+		got += (size_t)n;
+		reply[got] = '\0';
+		nl = memchr(reply, '\n', got);
+		if (nl != NULL) {
+			*nl = '\0';
+			break;
+		}
+	}
+	close(fd);
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
 }
 
 int
