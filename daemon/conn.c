@@ -268,6 +268,7 @@ conn_free(struct conn *c)
 	if (c->out)
 		evbuffer_free(c->out);
 	frame_reader_fini(&c->in);
+	free(c->home);
 	if (c->fd >= 0) {
 		close(c->fd);
 		server_conn_closed(c->d->server, c);

@@ -29,6 +29,7 @@ struct conn {
 	int64_t agent_token_created_us; /* a rotation since the hello ends the session */
 	unsigned failed_auth;
 	bool tainted; /* the agent reported tool output with injected instructions */
+	char *home;   /* the peer's home directory, looked up once; NULL until then */
 	struct event *ev_read;
 	struct event *ev_write;
 	struct frame_reader in;

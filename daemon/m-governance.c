@@ -49,17 +49,21 @@ member(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* The peer's home, for ~ in its commands: the kernel's uid, not what the agent says. */
+/*
+ * The peer's home, for ~ in its commands: from the kernel's uid, not from
+ * what the agent says; looked up once per connection, since getpwuid_r()
+ * reads /etc/passwd.
+ */
 static const char *
-peer_home(uid_t uid, char *buf, size_t size)
+peer_home(struct conn *c)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) != 0 || res == NULL || pw.pw_dir == NULL)
-		return NULL;
-	snprintf(buf, size, "%s", pw.pw_dir);
-	return buf;
+	if (c->home == NULL && getpwuid_r(c->uid, &pw, tmp, sizeof tmp, &res) == 0 && res != NULL &&
+	    pw.pw_dir != NULL)
+		c->home = strdup(pw.pw_dir);
+	return c->home;
 }
 
 static bool
@@ -143,7 +147,6 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	struct action_input ai = { 0 };
 	const char *paths[64], *kind = member(action, "kind");
 	struct json_object *v, *args;
-	char home[1024];
 	struct agent *a;
 	int r;
 
@@ -160,7 +163,7 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	ai.mcp_tool = member(action, "tool");
 	ai.cwd = member(action, "cwd");
 	ai.workspace = member(action, "workspace");
-	ai.home = peer_home(call->conn->uid, home, sizeof home);
+	ai.home = peer_home(call->conn);
 	if (member(action, "path") != NULL)
 		paths[ai.n_paths++] = member(action, "path");
 	if (json_object_object_get_ex(action, "paths", &v)) {
