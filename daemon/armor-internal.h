@@ -38,7 +38,6 @@ struct armor_span {
  */
 struct armor_sink {
 	struct armor_result *result;  /* screen, or NULL */
-	unsigned category_weight[ARMOR_CATEGORY_COUNT]; /* highest weight seen */
 	bool collect_spans;	      /* redaction: keep secret spans */
 	struct armor_span *spans;
 	size_t n_spans;

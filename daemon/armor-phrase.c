@@ -18,10 +18,9 @@
  * wants it in capitals in the text ("dan$^" is DAN, not the name Dan);
  * '_' stands for a space, so a stem can span words ("do_not"). A first
  * item "!a|b" vetoes a match right after a or b ("!不要 忘记 ..." leaves
- * "do not forget" alone). Han, kana and Hangul
- * characters are words of one character each, so "+4" there lets four
- * characters in. Stems are written as armor_fold() writes: lower case,
- * no accents.
+ * "do not forget" alone). Han, kana and Hangul characters are words of
+ * one character each, so "+4" there lets four characters in. Stems are
+ * written as armor_fold() writes: lower case, no accents.
  *
  * Rules are compiled into one table indexed by the first two bytes of
  * the first slot's stems, so each word of the text is compared with the

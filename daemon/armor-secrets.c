@@ -1,4 +1,4 @@
-/* armor: credentials with a known shape: vendor token prefixes, private keys, JWTs, URLs with passwords, webhooks. */
+/* armor: credentials with a vendor prefix (ghp_, xoxb-, AKIA, sk-ant-, ...) and the scan that runs every secret detector. */
 #include <stdlib.h>
 #include <string.h>
 

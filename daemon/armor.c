@@ -210,8 +210,6 @@ armor_report(struct armor_scan *scan, const struct armor_hit *hit)
 		scan->max_weight = hit->weight;
 	if (hit->category != ARMOR_SECRET && hit->weight > scan->max_threat)
 		scan->max_threat = hit->weight;
-	if (fd.weight > sink->category_weight[fd.category])
-		sink->category_weight[fd.category] = fd.weight;
 	if (sink->result)
 		keep_finding(sink->result, &fd);
 	if (sink->collect_spans && hit->category == ARMOR_SECRET && fd.length > 0)

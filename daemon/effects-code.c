@@ -144,18 +144,17 @@ literal(const char **s, const char *end, char *out, size_t size)
 	case '[': close = ']'; break;
 	default: return false;
 	}
+	out[0] = '\0';
 	for (p++; p < end && *p != close; p++) {
-		if (*p == '\\' && p + 1 < end) {
+		char ch = *p;
+
+		if (ch == '\\' && p + 1 < end) {
 			p++;
-			if (*p == 'n')
-				out[n++] = '\n';
-			else if (n + 1 < size)
-				out[n++] = *p;
-			continue;
+			ch = *p == 'n' ? '\n' : *p;
 		}
 		if (n + 1 >= size)
 			return false;
-		out[n++] = *p;
+		out[n++] = ch;
 	}
 	out[n] = '\0';
 	*s = p;
@@ -169,6 +168,7 @@ list_literal(const char **s, const char *end, char *out, size_t size)
 	const char *p = *s;
 	size_t n = 0;
 
+	out[0] = '\0';
 	while (p < end && (*p == ' ' || *p == '('))
 		p++;
 	if (p >= end || *p != '[')
@@ -185,7 +185,8 @@ list_literal(const char **s, const char *end, char *out, size_t size)
 		p = q;
 	}
 	*s = p;
-	return true;
+	/* Only a closed list is one: the words of an unclosed one are not known. */
+	return p < end;
 }
 
 static void

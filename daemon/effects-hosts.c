@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "effects-internal.h"
+#include "utf8.h"
 
 /* Cloud metadata services: reaching one from an agent is how credentials get stolen. */
 static const char *const metadata_hosts[] = {
@@ -114,6 +115,7 @@ effects_host(struct cmd_ctx *x, const char *host, size_t len, const char *url)
 		buf[n++] = (char)tolower(ch);
 	}
 	buf[n] = '\0';
+	utf8_sanitize(buf);
 	if (host_is_suspicious(buf, url))
 		effects_add(x, EFFECT_SUSPICIOUS_DESTINATION);
 	for (size_t i = 0; i < out->n_hosts; i++)
@@ -137,6 +139,8 @@ effects_host(struct cmd_ctx *x, const char *host, size_t len, const char *url)
 		free(v->url);
 		return;
 	}
+	if (v->url != NULL)
+		utf8_sanitize(v->url);
 	v->suspicious = host_is_suspicious(buf, url);
 	out->n_hosts++;
 }

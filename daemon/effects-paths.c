@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "effects-internal.h"
+#include "utf8.h"
 
 /*
  * word resolved against cwd, with no ".", ".." or "//": what the kernel
@@ -300,30 +301,41 @@ effects_is_maestro(const struct classify *c, const char *path, bool tree)
 	return false;
 }
 
+/*
+ * Records a path once per use. Facts go into replies and the audit log,
+ * which must be UTF-8; $'\xff' can make any byte, so a byte that is not
+ * UTF-8 is recorded as '?', and then the same path is the same record.
+ */
 void
 effects_path_record(struct classify *c, const char *path, enum path_use use, bool in_ws,
 		    bool sensitive, bool maestro)
 {
 	struct action_facts *out = c->out;
 	struct action_path *v;
+	char *copy = effects_strdup(c, path);
 
+	if (copy == NULL)
+		return;
+	utf8_sanitize(copy);
 	for (size_t i = 0; i < out->n_paths; i++)
-		if (out->paths[i].use == use && strcmp(out->paths[i].path, path) == 0)
+		if (out->paths[i].use == use && strcmp(out->paths[i].path, copy) == 0) {
+			free(copy);
 			return;
+		}
 	if (out->n_paths >= EFFECTS_MAX_LIST) {
 		out->effects |= EFFECT_UNPARSED;
+		free(copy);
 		return;
 	}
 	v = realloc(out->paths, (out->n_paths + 1) * sizeof *v);
 	if (v == NULL) {
+		free(copy);
 		effects_oom(c);
 		return;
 	}
 	out->paths = v;
 	v = &out->paths[out->n_paths];
-	v->path = effects_strdup(c, path);
-	if (v->path == NULL)
-		return;
+	v->path = copy;
 	v->use = use;
 	v->in_workspace = in_ws;
 	v->sensitive = sensitive;

@@ -251,10 +251,8 @@ effects_deleting_word(const char *w)
 unsigned
 effects_wrapper_effects(const char *name)
 {
-	static const struct program *const tables[] = { effects_tool_programs };
-
 	for (size_t i = 0; i < effects_n_tool_programs; i++)
-		if (strcmp(tables[0][i].name, name) == 0)
-			return tables[0][i].effects;
+		if (strcmp(effects_tool_programs[i].name, name) == 0)
+			return effects_tool_programs[i].effects;
 	return 0;
 }

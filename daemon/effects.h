@@ -41,6 +41,8 @@ struct action_input {
  * os.system, ...). A command the parser does not fully understand gets
  * EFFECT_UNPARSED and so at least RISK_HIGH: nothing unread passes as safe.
  *
+ * Every string in out is valid UTF-8 (bytes that were not are '?').
+ *
  * Returns 0; -EINVAL when in lacks what its kind needs (no command, no
  * path, no URL, an unknown kind); -ENOMEM. On failure out stays empty.
  */

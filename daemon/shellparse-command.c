@@ -196,6 +196,30 @@ runners(struct cmdline *cl, size_t index, size_t a, size_t b, unsigned flags)
 		}
 		return 0;
 	}
+	if ((strcmp(name, "docker") == 0 || strcmp(name, "podman") == 0 ||
+	     strcmp(name, "nerdctl") == 0) && a + 1 < b && strcmp(v[a + 1], "exec") == 0) {
+		/* docker exec [options] CONTAINER CMD...: runs in the container, another machine. */
+		static const char *const exec_long[] = { "--env", "--user", "--workdir", "--env-file",
+							 "--detach-keys", NULL };
+
+		k = sp_skip_options(v, a + 2, b, "euw", exec_long, "", &stop);
+		if (k + 1 < b)
+			return build(cl, k + 1, b, depth + 1, SHELL_ORIGIN_REMOTE, index, k + 1 - a, 0,
+				     NULL, 0, NULL, 0, &ignored, &ignored);
+		return 0;
+	}
+	if ((strcmp(name, "kubectl") == 0 || strcmp(name, "oc") == 0) && a + 1 < b &&
+	    strcmp(v[a + 1], "exec") == 0) {
+		/* kubectl exec POD -- CMD...: what follows -- runs in the pod. */
+		for (k = a + 2; k < b; k++)
+			if (strcmp(v[k], "--") == 0) {
+				if (k + 1 < b)
+					return build(cl, k + 1, b, depth + 1, SHELL_ORIGIN_REMOTE, index,
+						     k + 1 - a, 0, NULL, 0, NULL, 0, &ignored, &ignored);
+				break;
+			}
+		return 0;
+	}
 	if (strcmp(name, "xargs") == 0) {
 		static const char *const xargs_long[] = { "--arg-file", "--delimiter", "--max-args",
 							  "--max-procs", "--max-chars",
@@ -319,7 +343,8 @@ set_variables(struct cmdline *cl, size_t n_assign)
 
 		/* NAME+=x appends to a value we may not know: unknown. */
 		r = sp_var_set(p, w->text, append ? k - 1 : k,
-			       sp_word_opaque(w) || append ? NULL : eq + 1);
+			       sp_word_opaque(w) || append ? NULL : eq + 1,
+			       (w->flags & SHELL_WORD_SUBST) != 0);
 	}
 	if (cl->w.n == 0 || (cl->w.flags[0] & (SHELL_WORD_VARIABLE | SHELL_WORD_SUBST)))
 		return r;
@@ -332,7 +357,8 @@ set_variables(struct cmdline *cl, size_t n_assign)
 
 			if (eq != NULL && sp_name_valid(cl->w.v[i], (size_t)(eq - cl->w.v[i])))
 				r = sp_var_set(p, cl->w.v[i], (size_t)(eq - cl->w.v[i]),
-					       sp_word_opaque(&cl->lw[cl->w.src[i]]) ? NULL : eq + 1);
+					       sp_word_opaque(&cl->lw[cl->w.src[i]]) ? NULL : eq + 1,
+					       (cl->w.flags[i] & SHELL_WORD_SUBST) != 0);
 		}
 	} else if (strcmp(name, "read") == 0 || strcmp(name, "unset") == 0 ||
 		   strcmp(name, "mapfile") == 0 || strcmp(name, "readarray") == 0) {
@@ -343,7 +369,7 @@ set_variables(struct cmdline *cl, size_t n_assign)
 		for (; r == 0 && k < cl->w.n; k++)
 			if (sp_name_valid(cl->w.v[k], strlen(cl->w.v[k])))
 				r = sp_var_set(p, cl->w.v[k], strlen(cl->w.v[k]),
-					       name[0] == 'u' ? "" : NULL);
+					       name[0] == 'u' ? "" : NULL, false);
 	}
 	return r;
 }

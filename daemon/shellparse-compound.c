@@ -52,15 +52,22 @@ sp_free_lexed(struct sp_word *lw, size_t n)
 
 /* A keyword's words (for ... in, case, [[ ]], (( ))) as a command, for their substitutions. */
 static int
+keyword_index(struct sp_parser *p, struct sp_word *lw, size_t n, size_t *index)
+{
+	int r = sp_command(p, lw, n, 0, NULL, NULL, 0, index);
+
+	if (r == 0 && *index != SHELL_NONE)
+		p->ctx->out->commands[*index].flags |= SHELL_CMD_KEYWORD;
+	sp_free_lexed(lw, n);
+	return r;
+}
+
+static int
 keyword_command(struct sp_parser *p, struct sp_word *lw, size_t n)
 {
 	size_t index = SHELL_NONE;
-	int r = sp_command(p, lw, n, 0, NULL, NULL, 0, &index);
 
-	if (r == 0 && index != SHELL_NONE)
-		p->ctx->out->commands[index].flags |= SHELL_CMD_KEYWORD;
-	sp_free_lexed(lw, n);
-	return r;
+	return keyword_index(p, lw, n, &index);
 }
 
 static int
@@ -172,7 +179,7 @@ sp_parse_for(struct sp_parser *p)
 			if (r == 0)
 				r = sp_lex_word(p, &lw[n++]);
 			if (r == 0 && sp_name_valid(lw[n - 1].text, lw[n - 1].len))
-				r = sp_var_set(p, lw[n - 1].text, lw[n - 1].len, NULL);
+				r = sp_var_set(p, lw[n - 1].text, lw[n - 1].len, NULL, false);
 		} else {
 			sp_incomplete(p, "for without a name");
 		}
@@ -222,7 +229,7 @@ int
 sp_parse_case(struct sp_parser *p)
 {
 	struct sp_word *lw = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, index = SHELL_NONE;
 	struct token t;
 	int r = literal_word(p, &lw, &n, &cap, "case", 4);
 
@@ -236,7 +243,7 @@ sp_parse_case(struct sp_parser *p)
 		sp_free_lexed(lw, n);
 		return r;
 	}
-	r = keyword_command(p, lw, n);
+	r = keyword_index(p, lw, n, &index);
 	if (r == 0)
 		r = sp_skip_newlines(p);
 	if (r < 0)
@@ -264,8 +271,9 @@ sp_parse_case(struct sp_parser *p)
 			sp_peek(p, &t);
 			if (t.type == TK_WORD) {
 				r = sp_lex_word(p, &w);
-				if (r == 0)
-					r = sp_parse_substs(p, &w, SHELL_NONE, SHELL_NONE);
+				/* case $x in $(cmd)): the pattern's command is run by the case. */
+				if (r == 0 && index != SHELL_NONE)
+					r = sp_parse_substs(p, &w, index, SHELL_NONE);
 				sp_word_clear(&w);
 				if (r < 0)
 					return r;

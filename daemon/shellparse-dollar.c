@@ -8,12 +8,14 @@
 
 /* The value of a variable: set in this text or one it was found in, or known to every shell. */
 static const char *
-var_get(const struct sp_parser *p, const char *name, size_t n, bool *known)
+var_get(const struct sp_parser *p, const char *name, size_t n, bool *known, bool *output)
 {
+	*output = false;
 	for (const struct sp_parser *q = p; q != NULL; q = q->up)
 		for (size_t i = 0; i < q->n_vars; i++)
 			if (strlen(q->vars[i].name) == n && memcmp(q->vars[i].name, name, n) == 0) {
 				*known = q->vars[i].value != NULL;
+				*output = q->vars[i].output;
 				return q->vars[i].value;
 			}
 	*known = true;
@@ -29,7 +31,7 @@ var_get(const struct sp_parser *p, const char *name, size_t n, bool *known)
 }
 
 int
-sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value)
+sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value, bool output)
 {
 	char *v = NULL;
 
@@ -39,6 +41,7 @@ sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value)
 		if (strlen(p->vars[i].name) == n && memcmp(p->vars[i].name, name, n) == 0) {
 			free(p->vars[i].value);
 			p->vars[i].value = v;
+			p->vars[i].output = output;
 			return 0;
 		}
 	/* A full table forgets the new one: it then expands to itself, unknown. */
@@ -51,6 +54,7 @@ sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value)
 		free(v);
 		return sp_oom(p);
 	}
+	p->vars[p->n_vars].output = output;
 	p->vars[p->n_vars++].value = v;
 	return 0;
 }
@@ -100,7 +104,7 @@ lex_brace_param(struct sp_parser *p, struct sp_word *w, bool in_dq)
 	size_t close = sp_scan_close(p->src, p->len, body, '{', '}', p->nesting + 1);
 	size_t n = 0;
 	const char *value;
-	bool known = false;
+	bool known = false, output = false;
 	int r;
 
 	if (close == SP_NOT_FOUND) {
@@ -119,7 +123,7 @@ lex_brace_param(struct sp_parser *p, struct sp_word *w, bool in_dq)
 		const char *op = p->src + body + n;
 		size_t oplen = close - body - n;
 
-		value = var_get(p, p->src + body, n, &known);
+		value = var_get(p, p->src + body, n, &known, &output);
 		if (n == 3 && memcmp(p->src + body, "IFS", 3) == 0)
 			w->flags |= SHELL_WORD_IFS;
 		/* ${X}, or ${X:-default} and friends when X is known to be set and not empty. */
@@ -129,7 +133,9 @@ lex_brace_param(struct sp_parser *p, struct sp_word *w, bool in_dq)
 			       value[0] != '\0')))
 			return put_value(p, w, value, in_dq);
 	}
-	return sp_put_opaque(p, w, start, p->pos, SHELL_WORD_VARIABLE);
+	/* A variable that holds a command's output is that output, as $(...) is. */
+	return sp_put_opaque(p, w, start, p->pos,
+			     SHELL_WORD_VARIABLE | (output ? SHELL_WORD_SUBST : 0));
 }
 
 /* $(...) or $((...)): a command's output, or arithmetic. */
@@ -311,17 +317,18 @@ sp_lex_dollar(struct sp_parser *p, struct sp_word *w, bool in_dq)
 	if (sp_is_name_start(n)) {
 		size_t len = 1;
 		const char *value;
-		bool known;
+		bool known, output;
 
 		while (p->pos + 1 + len < p->len && sp_is_name_char(p->src[p->pos + 1 + len]))
 			len++;
-		value = var_get(p, p->src + p->pos + 1, len, &known);
+		value = var_get(p, p->src + p->pos + 1, len, &known, &output);
 		if (len == 3 && memcmp(p->src + p->pos + 1, "IFS", 3) == 0)
 			w->flags |= SHELL_WORD_IFS;
 		p->pos += 1 + len;
 		if (known)
 			return put_value(p, w, value, in_dq);
-		return sp_put_opaque(p, w, start, p->pos, SHELL_WORD_VARIABLE);
+		return sp_put_opaque(p, w, start, p->pos,
+				     SHELL_WORD_VARIABLE | (output ? SHELL_WORD_SUBST : 0));
 	}
 	if ((n >= '0' && n <= '9') || (n != '\0' && strchr("@*#?-$!", n))) {
 		p->pos += 2;

@@ -1,4 +1,4 @@
-/* The shell parser's state, shared by shellparse.c, shellparse-word.c and shellparse-command.c. */
+/* The shell parser's state and internal functions, shared by the shellparse*.c files. */
 #ifndef MAESTRO_SHELLPARSE_INTERNAL_H
 #define MAESTRO_SHELLPARSE_INTERNAL_H
 
@@ -23,6 +23,7 @@ enum {
 struct sp_var {
 	char *name;
 	char *value;
+	bool output; /* set from a command's output: X=$(curl ...) */
 };
 
 /* A $(...), `...` or <(...) found in a word: parsed once the word's role is known. */
@@ -221,7 +222,7 @@ size_t sp_skip_squote(const char *s, size_t len, size_t pos);
 size_t sp_skip_backtick(const char *s, size_t len, size_t pos);
 
 /* shellparse-dollar.c */
-int sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value);
+int sp_var_set(struct sp_parser *p, const char *name, size_t n, const char *value, bool output);
 int sp_lex_dollar(struct sp_parser *p, struct sp_word *w, bool in_dq);
 int sp_put_opaque(struct sp_parser *p, struct sp_word *w, size_t from, size_t to, unsigned flag);
 int sp_substs_in(struct sp_parser *p, struct sp_word *w, const char *text, size_t len);

@@ -310,15 +310,16 @@ sp_lex_word(struct sp_parser *p, struct sp_word *w)
 				/* NAME=(a b c): an array; the elements may hold substitutions. */
 				size_t close = sp_scan_close(p->src, p->len, p->pos + 1, '(', ')',
 							     p->nesting + 1);
+				size_t end = close + 1;
 
 				if (close == SP_NOT_FOUND) {
 					sp_incomplete(p, "unterminated array");
-					close = p->len - 1;
+					close = end = p->len;
 				}
-				r = sp_substs_in(p, w, p->src + p->pos + 1, close - p->pos - 1);
+				r = sp_substs_in(p, w, p->src + p->pos + 1, close - (p->pos + 1));
 				if (r == 0)
-					r = sp_put_opaque(p, w, p->pos, close + 1, SHELL_WORD_VARIABLE);
-				p->pos = close + 1;
+					r = sp_put_opaque(p, w, p->pos, end, SHELL_WORD_VARIABLE);
+				p->pos = end;
 				continue;
 			}
 			break;

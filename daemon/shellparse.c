@@ -283,19 +283,21 @@ sp_compound_redirs(struct sp_parser *p, size_t first)
 {
 	struct shell_parse *out;
 	struct shell_redir *rd = NULL;
+	struct sp_word *ws = NULL;
 	size_t n = 0, hd = p->n_heredocs, owner = SHELL_NONE;
 	int r = 0;
 
 	for (;;) {
 		struct token t;
-		struct sp_word w = { 0 };
 		struct shell_redir *v;
+		struct sp_word *vw;
 
 		sp_peek(p, &t);
 		if (t.type != TK_REDIR)
 			break;
 		if (n == SHELL_MAX_REDIRS) {
 			struct shell_redir drop;
+			struct sp_word w = { 0 };
 
 			sp_incomplete(p, "too many redirections");
 			r = sp_parse_redir(p, &t, &drop, &w, SHELL_NONE);
@@ -311,11 +313,15 @@ sp_compound_redirs(struct sp_parser *p, size_t first)
 			break;
 		}
 		rd = v;
-		r = sp_parse_redir(p, &t, &rd[n], &w, n);
+		vw = realloc(ws, (n + 1) * sizeof *ws);
+		if (vw == NULL) {
+			r = sp_oom(p);
+			break;
+		}
+		ws = vw;
+		memset(&ws[n], 0, sizeof *ws);
+		r = sp_parse_redir(p, &t, &rd[n], &ws[n], n);
 		n++;
-		if (r == 0)
-			r = sp_parse_substs(p, &w, SHELL_NONE, SHELL_ARG_REDIR);
-		sp_word_clear(&w);
 		if (r < 0)
 			break;
 	}
@@ -354,12 +360,19 @@ sp_compound_redirs(struct sp_parser *p, size_t first)
 		sp_bind_heredocs(p, hd, owner, cmd->n_redirs);
 		cmd->n_redirs += n;
 		free(rd);
-		return 0;
+		rd = NULL;
 	}
+	/* Substitutions in the targets (> $(mktemp)) belong to the command that got them. */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = sp_parse_substs(p, &ws[i], owner, SHELL_ARG_REDIR);
 out:
-	for (size_t i = 0; i < n; i++)
-		free(rd[i].target);
+	for (size_t i = 0; i < n; i++) {
+		if (rd != NULL)
+			free(rd[i].target);
+		sp_word_clear(&ws[i]);
+	}
 	free(rd);
+	free(ws);
 	return r;
 }
 

@@ -39,7 +39,7 @@
 enum shell_word_flag {
 	SHELL_WORD_QUOTED = 1u << 0,	     /* part of it was quoted or escaped */
 	SHELL_WORD_VARIABLE = 1u << 1,	     /* holds an expansion of unknown value: $X, $1, $((..)) */
-	SHELL_WORD_SUBST = 1u << 2,	     /* holds $(...) or `...`: part of it is a command's output */
+	SHELL_WORD_SUBST = 1u << 2,	     /* holds $(...), `...` or a variable set from one: a command's output */
 	SHELL_WORD_GLOB = 1u << 3,	     /* unquoted *, ? or [...]: a pattern, not a name */
 	SHELL_WORD_PROCSUBST = 1u << 4,	     /* <(...) or >(...): names a pipe to a command */
 	SHELL_WORD_NUMERIC_ESCAPE = 1u << 5, /* $'\x72\155': spelled in numeric escapes */
@@ -73,7 +73,7 @@ enum shell_origin {
 	SHELL_ORIGIN_FIND_EXEC, /* find -exec, -execdir, -ok, -okdir CMD ; */
 	SHELL_ORIGIN_XARGS,	/* xargs CMD: arguments come from stdin */
 	SHELL_ORIGIN_STDIN,	/* a script fed to a shell's stdin: <<EOF, <<<, echo ... | sh */
-	SHELL_ORIGIN_REMOTE,	/* ssh HOST CMD: runs on another machine */
+	SHELL_ORIGIN_REMOTE,	/* ssh HOST CMD, docker exec, kubectl exec: runs on another machine */
 };
 
 enum shell_command_flag {

@@ -109,10 +109,17 @@ check_facts(const struct action_facts *f, bool parse_incomplete)
 		fuzz_assert(f->permissions & PERM_NETWORK_ACCESS);
 	if (f->effects & (EFFECT_SECRET_READ | EFFECT_SECRET_SEND))
 		fuzz_assert(f->permissions & PERM_READ_SECRETS);
+	/* Facts go into replies and the audit log: UTF-8, every one. */
 	for (size_t i = 0; i < f->n_programs; i++)
-		fuzz_assert(f->programs[i] != NULL);
+		fuzz_assert(fuzz_utf8_valid(f->programs[i], strlen(f->programs[i])));
 	for (size_t i = 0; i < f->n_commands; i++)
-		fuzz_assert(f->commands[i] != NULL);
+		fuzz_assert(fuzz_utf8_valid(f->commands[i], strlen(f->commands[i])));
+	for (size_t i = 0; i < f->n_paths; i++)
+		fuzz_assert(fuzz_utf8_valid(f->paths[i].path, strlen(f->paths[i].path)));
+	for (size_t i = 0; i < f->n_hosts; i++)
+		fuzz_assert(fuzz_utf8_valid(f->hosts[i].host, strlen(f->hosts[i].host)) &&
+			    (f->hosts[i].url == NULL ||
+			     fuzz_utf8_valid(f->hosts[i].url, strlen(f->hosts[i].url))));
 	for (size_t i = 0; i < f->n_paths; i++) {
 		check_path(f->paths[i].path);
 		if (f->paths[i].sensitive)

