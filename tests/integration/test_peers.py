@@ -19,68 +19,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import MaestroTestCase, E_UNAUTHORIZED, encode, request  # noqa: E402
-
-
-def talk_as(uid, gid, groups, path, lines, timeout=5.0):
-    """In a forked child running as uid/gid/groups: connect to path, send lines,
-    read until EOF or timeout. Returns {"lines": [...], "closed": bool} or {"error": ...}."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: no unittest, no exceptions past this point
-        out = {}
-        try:
-            os.close(r)
-            os.setgroups(groups)
-            os.setgid(gid)
-            os.setuid(uid)
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-            except OSError as e:
-                out = {"error": "connect: %s" % e}
-            else:
-                for line in lines:
-                    try:
-                        s.sendall(line)
-                    except OSError:
-                        break
-                buf, closed = b"", False
-                deadline = time.monotonic() + timeout
-                want = len(lines)
-                while time.monotonic() < deadline and buf.count(b"\n") < want + 1:
-                    rd, _, _ = select.select([s], [], [], max(0.0, deadline - time.monotonic()))
-                    if not rd:
-                        break
-                    try:
-                        chunk = s.recv(65536)
-                    except ConnectionResetError:
-                        chunk = b""
-                    if not chunk:
-                        closed = True
-                        break
-                    buf += chunk
-                    if buf.count(b"\n") >= want:
-                        # Everything answered; see whether it stays open.
-                        deadline = min(deadline, time.monotonic() + 0.3)
-                out = {"lines": [l.decode("utf-8", "replace") for l in buf.split(b"\n") if l],
-                       "closed": closed}
-        except BaseException as e:  # noqa: BLE001
-            out = {"error": repr(e)}
-        try:
-            os.write(w, json.dumps(out).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    data = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    return json.loads(data or b'{"error": "child said nothing"}')
+from harness import MaestroTestCase, E_UNAUTHORIZED, encode, request, talk_as  # noqa: E402
 
 
 class PeerCredentials(MaestroTestCase):
