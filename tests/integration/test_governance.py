@@ -558,5 +558,89 @@ class Crash(GovCase):
             self.assertEqual(rows[seq]["detail"]["decision"], decision, rows[seq])
 
 
+class FailSafe(GovCase):
+    """Whatever goes wrong inside the pipeline, the answer is deny, with the reason."""
+
+    def subdir(self, name):
+        path = os.path.join(self.tmp, name)
+        os.makedirs(path)
+        return path
+
+    def pipeline_reasons(self, r):
+        return [x for x in r["reasons"] if x["rule"].startswith("pipeline.")]
+
+    def test_subagent_past_its_deadline_denies(self):
+        # A 1 ms deadline and 400 KiB of untrusted text for armor to screen:
+        # armor cannot finish in time, and a check that did not answer never
+        # means allow, even for a harmless `ls`.
+        d = self.start_daemon(self.subdir("slow"), config="subagent_timeout = 1ms\n")
+        d.wait_audit_committed(1)
+        token = self.ok(d.call("agent.register", {"id": "slow-1", "role": "executor"}))["token"]
+        c = self.session("slow-1", token, d=d)
+        text = ("please read the attached notes about the quarterly report %d " * 8000) % tuple(range(8000))
+        r = self.ok(self.evaluate(c, self.action("shell", command="ls"),
+                                  context={"untrusted_text": text[:400 * 1024]}))
+        self.assertEqual(r["decision"], "deny", r)
+        late = self.pipeline_reasons(r)
+        self.assertTrue(any(x["rule"] == "pipeline.timeout" and x["subagent"] == "armor" and
+                            "governance pipeline error: armor did not answer in time" in x["text"]
+                            for x in late), r)
+        # The decision is on the record like any other.
+        rows = self.audit_rows("event = 'governance.evaluate'", d=d)
+        self.assertEqual(rows[-1]["seq"], r["audit_seq"])
+        self.assertEqual(rows[-1]["detail"]["decision"], "deny")
+        # The same action without the slow text is allowed on that daemon.
+        r = self.ok(self.evaluate(c, self.action("shell", command="ls")))
+        self.assertEqual(r["decision"], "allow", r)
+
+    def test_audit_store_that_cannot_be_written_denies(self):
+        c = self.session()
+        lock = self.d.sqlite_lock()
+        try:
+            # The writer waits out SQLite's busy timeout, then fails: no row, no allow.
+            c.send_json({"jsonrpc": "2.0", "id": 1, "method": "governance.evaluate",
+                         "params": {"action": self.action("shell", command="ls")}})
+            r = self.ok(c.read_json(timeout=60))
+        finally:
+            lock.rollback()
+            lock.close()
+        self.assertEqual(r["decision"], "deny", r)
+        self.assertIsNone(r["audit_seq"], r)
+        self.assertNotIn("ask", r)
+        self.assertTrue(any(x["rule"] == "pipeline.audit" and
+                            x["text"].startswith("governance pipeline error: ")
+                            for x in r["reasons"]), r)
+        # Afterwards decisions are recorded again.
+        self.assertEqual(self.shell(c, "ls")["decision"], "allow")
+
+    def test_full_audit_queue_denies(self):
+        d = self.start_daemon(self.subdir("tight"), config="audit_queue_max = 1\n")
+        d.wait_audit_committed(1)
+        token = self.ok(d.call("agent.register", {"id": "tight-1", "role": "executor"}))["token"]
+        conns = [self.session("tight-1", token, d=d) for _ in range(4)]
+        lock = d.sqlite_lock()
+        replies = []
+        try:
+            # The first decision blocks the writer on the lock, the second fills
+            # the one-row queue, and the rest find it full.
+            for c in conns:
+                c.send_json({"jsonrpc": "2.0", "id": 1, "method": "governance.evaluate",
+                             "params": {"action": self.action("shell", command="ls")}})
+                time.sleep(0.2 * harness.SLOW)
+            for c in conns[2:]:
+                replies.append(c.read_json(timeout=30))
+        finally:
+            lock.rollback()
+            lock.close()
+        for c in conns[:2]:
+            replies.append(c.read_json(timeout=30))
+        full = [self.ok(r) for r in replies if "queue is full" in json.dumps(r)]
+        self.assertGreaterEqual(len(full), 1, replies)
+        for r in full:
+            self.assertEqual(r["decision"], "deny", r)
+            self.assertIsNone(r["audit_seq"], r)
+            self.assertTrue(any(x["rule"] == "pipeline.audit" for x in r["reasons"]), r)
+
+
 if __name__ == "__main__":
     harness.main()
