@@ -12,9 +12,10 @@ parse_simple(struct sp_parser *p)
 	struct sp_word *lw = NULL, *rw = NULL;
 	struct shell_redir *rd = NULL;
 	size_t n = 0, cap = 0, n_assign = 0, nr = 0, hd = p->n_heredocs, index = SHELL_NONE;
+	bool function = false;
 	int r = 0;
 
-	while (r == 0) {
+	while (r == 0 && !function) {
 		struct token t;
 
 		sp_peek(p, &t);
@@ -54,9 +55,8 @@ parse_simple(struct sp_parser *p)
 					sp_skip_blanks(p);
 					if (sp_at(p, 0) == ')') {
 						p->pos++;
-						sp_free_lexed(lw, n);
-						r = sp_skip_newlines(p);
-						return r < 0 ? r : sp_parse_command(p);
+						function = true;
+						break;
 					}
 				}
 				p->pos = save;
@@ -92,7 +92,9 @@ parse_simple(struct sp_parser *p)
 			break;
 		}
 	}
-	if (r == 0 && (n > 0 || nr > 0)) {
+	if (function && nr > 0)
+		sp_incomplete(p, "a redirection before a function's name");
+	if (r == 0 && !function && (n > 0 || nr > 0)) {
 		r = sp_command(p, lw, n, n_assign, rd, rw, nr, &index);
 		rd = NULL; /* consumed */
 	}
@@ -106,6 +108,11 @@ parse_simple(struct sp_parser *p)
 	}
 	free(rd);
 	free(rw);
+	if (r == 0 && function) {
+		r = sp_skip_newlines(p);
+		if (r == 0)
+			r = sp_parse_command(p);
+	}
 	return r;
 }
 

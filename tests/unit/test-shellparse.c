@@ -516,6 +516,9 @@ START_TEST(test_compound)
 	find_cmd("rm|-rf|/");
 	find_cmd("id");
 	find_cmd("ls");
+	parse(">x f() { rm -rf /; }");
+	ck_assert(sp.incomplete);
+	find_cmd("rm|-rf|/");
 	parse_ok("time -p make; time ls | wc");
 	ARGV(0, "make");
 	ARGV(1, "ls");
