@@ -14,51 +14,12 @@
 #include "util.h"
 
 /*
- * The spellings policy files use. action.h declares the same names for
- * replies (effect_name() and friends), but they live with the classifier;
- * the policy keeps its own table so that it parses with or without it,
- * and the unit tests check the two agree where both exist.
+ * Kinds, effects and risk levels are spelled as action.h names them; the
+ * policy only adds "any" for kinds and writes risk levels in lower case.
  */
-static const char *const kind_names[ACTION_KIND_COUNT] = {
-	[ACTION_SHELL] = "shell",	      [ACTION_FILE_READ] = "file_read",
-	[ACTION_FILE_WRITE] = "file_write",   [ACTION_FILE_DELETE] = "file_delete",
-	[ACTION_NETWORK] = "network",	      [ACTION_MCP_TOOL] = "mcp_tool",
-	[ACTION_PROMPT] = "prompt",
-};
+static const char *const risk_lower[] = { "low", "medium", "high", "critical" };
 
-/* In bit order: effect_names[i] is the name of 1u << i. */
-static const char *const effect_names[] = {
-	"read",
-	"write",
-	"delete",
-	"recursive-delete",
-	"execute",
-	"network",
-	"download-exec",
-	"privilege",
-	"history-rewrite",
-	"permissions",
-	"recursive-permissions",
-	"package-install",
-	"process-kill",
-	"disk",
-	"secret-read",
-	"secret-send",
-	"outside-workspace",
-	"system-path",
-	"maestro-self",
-	"suspicious-destination",
-	"service-control",
-	"obfuscation",
-	"unparsed",
-};
-
-static const char *const risk_names[] = { "low", "medium", "high", "critical" };
-
-/* A new kind or effect in action.h must get its name here too. */
-_Static_assert(ARRAY_SIZE(kind_names) == ACTION_KIND_COUNT, "a kind without a name");
-_Static_assert(1u << (ARRAY_SIZE(effect_names) - 1) == EFFECT_UNPARSED, "an effect without a name");
-_Static_assert(ARRAY_SIZE(risk_names) == RISK_CRITICAL + 1, "a risk level without a name");
+_Static_assert(ARRAY_SIZE(risk_lower) == RISK_CRITICAL + 1, "a risk level without a name");
 
 const char *
 policy_decision_name(enum policy_decision decision)
@@ -79,61 +40,53 @@ policy_kind_name(int kind)
 {
 	if (kind == -1)
 		return "any";
-	if (kind < 0 || kind >= ACTION_KIND_COUNT)
+	if (kind < 0)
 		return NULL;
-	return kind_names[kind];
+	return action_kind_name((enum action_kind)kind);
 }
 
 int
 policy_kind_parse(const char *name, int *kind)
 {
+	enum action_kind k;
+
 	if (strcmp(name, "any") == 0) {
 		*kind = -1;
 		return 0;
 	}
-	for (int i = 0; i < ACTION_KIND_COUNT; i++)
-		if (strcmp(name, kind_names[i]) == 0) {
-			*kind = i;
-			return 0;
-		}
-	return -EINVAL;
+	if (action_kind_parse(name, &k) < 0)
+		return -EINVAL;
+	*kind = (int)k;
+	return 0;
 }
 
 const char *
 policy_effect_name(unsigned bit)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(effect_names); i++)
-		if (bit == 1u << i)
-			return effect_names[i];
-	return NULL;
+	return effect_name(bit);
 }
 
 int
 policy_effect_parse(const char *name, unsigned *bit)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(effect_names); i++)
-		if (strcmp(name, effect_names[i]) == 0) {
-			*bit = 1u << i;
-			return 0;
-		}
-	return -EINVAL;
+	return effect_parse(name, bit);
 }
 
 const char *
 policy_risk_name(unsigned level)
 {
-	return level < ARRAY_SIZE(risk_names) ? risk_names[level] : NULL;
+	return level < ARRAY_SIZE(risk_lower) ? risk_lower[level] : NULL;
 }
 
 int
 policy_risk_parse(const char *name, unsigned *level)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(risk_names); i++)
-		if (strcasecmp(name, risk_names[i]) == 0) {
-			*level = i;
-			return 0;
-		}
-	return -EINVAL;
+	enum risk_level r;
+
+	if (risk_parse(name, &r) < 0)
+		return -EINVAL;
+	*level = (unsigned)r;
+	return 0;
 }
 
 void
