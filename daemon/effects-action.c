@@ -270,6 +270,33 @@ classify_free(struct classify *c)
 	free(c->decoded);
 }
 
+/*
+ * Maestro's own files named anywhere in the action count, however they
+ * are passed: nc -U SOCK, socat UNIX-CONNECT:SOCK, curl --unix-socket, a
+ * Python one-liner that connects to it, a tool argument.
+ */
+static bool
+names_maestro(const struct classify *c)
+{
+	const struct action_input *in = c->in;
+
+	for (size_t i = 0; i < ARRAY_SIZE(c->maestro); i++) {
+		const char *m = c->maestro[i];
+
+		if (m == NULL || strcmp(m, "/") == 0)
+			continue;
+		if ((in->command && strstr(in->command, m)) || (in->url && strstr(in->url, m)))
+			return true;
+		for (size_t k = 0; k < in->n_paths; k++)
+			if (in->paths[k] && strstr(in->paths[k], m))
+				return true;
+		for (size_t k = 0; k < in->n_texts; k++)
+			if (in->texts[k] && strstr(in->texts[k], m))
+				return true;
+	}
+	return false;
+}
+
 int
 effects_classify(const struct action_input *in, struct action_facts *out)
 {
@@ -321,6 +348,8 @@ effects_classify(const struct action_input *in, struct action_facts *out)
 	}
 	if (r == 0)
 		r = c.error;
+	if (r == 0 && names_maestro(&c))
+		out->effects |= EFFECT_MAESTRO_SELF;
 	if (r == 0)
 		decide(&c);
 	classify_free(&c);

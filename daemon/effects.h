@@ -28,6 +28,8 @@ struct action_input {
 	const char *cwd;	   /* where it runs; NULL: the workspace */
 	const char *workspace;	   /* the agent's workspace root; NULL: cwd */
 	const char *home;	   /* for ~ and $HOME; NULL: unknown */
+	const char *const *texts;  /* other text the action carries: a prompt, file content, MCP arguments */
+	size_t n_texts;
 	struct maestro_paths maestro;
 };
 

@@ -118,26 +118,6 @@ add_screen(struct eval_input *in, const char *text, int source)
 	in->n_screens++;
 }
 
-/* Whether any text of the action names file. */
-static bool
-mentions_file(struct json_object *action, const char *file)
-{
-	static const char *const texts[] = { "command", "text", "url", "content", "path" };
-	struct json_object *v;
-
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		const char *t = member(action, texts[i]);
-
-		if (t != NULL && strstr(t, file) != NULL)
-			return true;
-	}
-	if (json_object_object_get_ex(action, "arguments", &v) &&
-	    strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-		   file) != NULL)
-		return true;
-	return false;
-}
-
 /* Fills in from the action; on failure writes a sentence into msg. */
 static int
 evaluate_prepare(struct call *call, struct json_object *action, struct eval_input *in,
@@ -145,7 +125,8 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 {
 	struct maestrod *d = call->d;
 	struct action_input ai = { 0 };
-	const char *paths[64], *kind = member(action, "kind");
+	const char *paths[64], *texts[4], *kind = member(action, "kind");
+	size_t n_texts = 0;
 	struct json_object *v, *args;
 	struct agent *a;
 	int r;
@@ -189,6 +170,15 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	}
 	if (ai.kind == ACTION_PROMPT)
 		ai.command = NULL;
+	/* Not classified, but maestro's own files named in them still count. */
+	texts[n_texts++] = member(action, "text");
+	texts[n_texts++] = member(action, "content");
+	texts[n_texts++] = member(action, "command");
+	if (json_object_object_get_ex(action, "arguments", &args))
+		texts[n_texts++] = json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN |
+									JSON_C_TO_STRING_NOSLASHESCAPE);
+	ai.texts = texts;
+	ai.n_texts = n_texts;
 	r = effects_classify(&ai, &in->facts);
 	if (r == -EINVAL) {
 		snprintf(msg, size, "invalid params: a %s action needs %s", kind,
@@ -201,22 +191,6 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	if (r < 0) {
 		snprintf(msg, size, "internal error: %s", strerror(-r));
 		return r;
-	}
-
-	/*
-	 * Maestro's own files named anywhere in the text count, however they
-	 * are passed: nc -U SOCK, socat UNIX-CONNECT:SOCK, curl --unix-socket,
-	 * a Python one-liner that connects to it.
-	 */
-	const char *const own[] = { ai.maestro.socket, ai.maestro.database, ai.maestro.config,
-				    ai.maestro.policy };
-
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
-		if (own[i] != NULL && own[i][0] == '/' && mentions_file(action, own[i])) {
-			in->facts.effects |= EFFECT_MAESTRO_SELF;
-			in->facts.risk = RISK_CRITICAL;
-			in->facts.risk_reason = "touches maestro itself";
-		}
 	}
 
 	a = registry_find(&d->agents, call->agent_id);
