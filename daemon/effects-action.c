@@ -279,13 +279,17 @@ static bool
 names_maestro(const struct classify *c)
 {
 	const struct action_input *in = c->in;
+	/* The command carries its length and need not end in a NUL. */
+	size_t command_len = in->command == NULL ? 0
+			     : in->command_len ? in->command_len : strlen(in->command);
 
 	for (size_t i = 0; i < ARRAY_SIZE(c->maestro); i++) {
 		const char *m = c->maestro[i];
 
 		if (m == NULL || strcmp(m, "/") == 0)
 			continue;
-		if ((in->command && strstr(in->command, m)) || (in->url && strstr(in->url, m)))
+		if ((in->command && memmem(in->command, command_len, m, strlen(m))) ||
+		    (in->url && strstr(in->url, m)))
 			return true;
 		for (size_t k = 0; k < in->n_paths; k++)
 			if (in->paths[k] && strstr(in->paths[k], m))
