@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,67 @@ join_permissions(struct json_object *a, char *buf, size_t size)
 					 json_object_get_string(json_object_array_get_idx(list, i)));
 }
 
+static int64_t
+num(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ? json_object_get_int64(v) : 0;
+}
+
+/* Trust, and usage against the budget: "1200 of 100000 tokens this day (1.2%)". */
+static void
+print_usage(struct json_object *a)
+{
+	struct json_object *v;
+	const char *period = str(a, "budget_period");
+	int64_t used = num(a, "tokens_used"), budget = num(a, "token_budget");
+
+	if (json_object_object_get_ex(a, "trust", &v) && v != NULL)
+		printf("%-14s %.3f\n", "trust", json_object_get_double(v));
+	if (budget > 0)
+		printf("%-14s %lld tokens per %s\n", "budget", (long long)budget,
+		       strcmp(period, "total") == 0 ? "lifetime" : period);
+	else
+		printf("%-14s none\n", "budget");
+	if (budget > 0)
+		printf("%-14s %lld of %lld tokens %s (%.1f%%)\n", "used", (long long)used,
+		       (long long)budget, strcmp(period, "total") == 0 ? "in all" : "this period",
+		       100.0 * (double)used / (double)budget);
+	else
+		printf("%-14s %lld tokens this %s\n", "used", (long long)used,
+		       strcmp(period, "total") == 0 ? "lifetime" : period);
+	if (json_object_object_get_ex(a, "cost_used", &v) && v != NULL &&
+	    json_object_get_double(v) > 0)
+		printf("%-14s %.4f this period\n", "cost", json_object_get_double(v));
+	printf("%-14s %lld tokens\n", "used in all", (long long)num(a, "tokens_total"));
+}
+
+/* "100000" or "100k", "2M": a token count; "none" is 0, no budget. */
+static int
+parse_tokens(const char *text, long long *out)
+{
+	char *end;
+	long long n, mult = 1;
+
+	if (strcmp(text, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (end == text || n < 0 || errno != 0)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		mult = 1000, end++;
+	else if (*end == 'M')
+		mult = 1000000, end++;
+	if (*end != '\0' || n > INT64_MAX / 2 / mult)
+		return -EINVAL;
+	*out = n * mult;
+	return 0;
+}
+
 static void
 print_agent(struct json_object *a)
 {
@@ -69,6 +131,7 @@ print_agent(struct json_object *a)
 	print_time("expires", a, "expires_at", "never");
 	print_time("token created", a, "token_created_at", "?");
 	print_time("token expires", a, "token_expires_at", "never");
+	print_usage(a);
 }
 
 /*
@@ -144,16 +207,18 @@ agent_add(struct ctl *ctl, int argc, char **argv)
 		{ "token-expires", required_argument, NULL, 'E' },
 		{ "description", required_argument, NULL, 'd' },
 		{ "token-file", required_argument, NULL, 'f' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "budget-period", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *p = json_object_new_object(), *grants = json_object_new_array(), *r;
 	const char *role = NULL, *token_file = NULL;
-	long long secs;
+	long long secs, tokens;
 	int c, ec;
 
 	/* 0, not 1: glibc then forgets the state of the previous parse. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "r:g:e:E:d:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:g:e:E:d:f:b:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': role = optarg; break;
 		case 'g': json_object_array_add(grants, json_object_new_string(optarg)); break;
@@ -166,6 +231,12 @@ agent_add(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'd': json_object_object_add(p, "description", json_object_new_string(optarg)); break;
 		case 'f': token_file = optarg; break;
+		case 'b':
+			if (parse_tokens(optarg, &tokens) < 0)
+				goto usage;
+			json_object_object_add(p, "token_budget", json_object_new_int64(tokens));
+			break;
+		case 'p': json_object_object_add(p, "budget_period", json_object_new_string(optarg)); break;
 		default: goto usage;
 		}
 	}
@@ -187,7 +258,49 @@ usage:
 	json_object_put(grants);
 	fprintf(stderr, "usage: maestroctl agent add NAME --role ROLE [--grant PERM]... "
 			"[--expires DURATION] [--token-expires DURATION] [--description TEXT] "
-			"[--token-file PATH]\n");
+			"[--token-file PATH] [--budget TOKENS] [--budget-period day|week|month|total]\n");
+	return EXIT_USAGE;
+}
+
+static int
+agent_budget(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "period", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *p, *r, *a;
+	const char *period = NULL;
+	long long tokens;
+	int c, ec;
+
+	/* 0, not 1: glibc then forgets the state of the previous parse. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
+		if (c != 'p')
+			goto usage;
+		period = optarg;
+	}
+	if (optind != argc - 2 || parse_tokens(argv[optind + 1], &tokens) < 0)
+		goto usage;
+	p = id_params(argv[optind]);
+	json_object_object_add(p, "token_budget", json_object_new_int64(tokens));
+	if (period != NULL)
+		json_object_object_add(p, "budget_period", json_object_new_string(period));
+	ec = run(ctl, "agent.set_budget", p, ctl->json ? NULL : &r);
+	if (ec != EXIT_OK || ctl->json)
+		return ec;
+	json_object_object_get_ex(r, "agent", &a);
+	if (tokens > 0)
+		printf("agent %s: budget %lld tokens per %s\n", argv[optind], tokens,
+		       str(a, "budget_period"));
+	else
+		printf("agent %s: no token budget\n", argv[optind]);
+	json_object_put(r);
+	return EXIT_OK;
+usage:
+	fprintf(stderr, "usage: maestroctl agent budget NAME TOKENS|none "
+			"[--period day|week|month|total]\n");
 	return EXIT_USAGE;
 }
 
@@ -208,14 +321,15 @@ agent_list(struct ctl *ctl, int argc, char **argv)
 	if (json_object_array_length(list) == 0) {
 		printf("no agents; register one with: maestroctl agent add NAME --role ROLE\n");
 	} else {
-		printf("%-24s %-11s %-10s %s\n", "ID", "ROLE", "STATUS", "PERMISSIONS");
+		printf("%-24s %-11s %-10s %-5s %s\n", "ID", "ROLE", "STATUS", "TRUST", "PERMISSIONS");
 		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			struct json_object *a = json_object_array_get_idx(list, i);
+			struct json_object *a = json_object_array_get_idx(list, i), *t;
 			char perms[256];
 
 			join_permissions(a, perms, sizeof perms);
-			printf("%-24s %-11s %-10s %s\n", str(a, "id"), str(a, "role"),
-			       str(a, "status"), perms);
+			json_object_object_get_ex(a, "trust", &t);
+			printf("%-24s %-11s %-10s %5.2f %s\n", str(a, "id"), str(a, "role"),
+			       str(a, "status"), json_object_get_double(t), perms);
 		}
 	}
 	json_object_put(r);
@@ -337,6 +451,7 @@ static const struct command agent_subcommands[] = {
 	{ "suspend", "NAME [REASON]", "stop an agent from authenticating", agent_simple },
 	{ "resume", "NAME", "let a suspended agent back in", agent_simple },
 	{ "rotate", "NAME", "issue a new token; the old one stops working", agent_rotate },
+	{ "budget", "NAME TOKENS|none", "set or remove a token budget", agent_budget },
 	{ "rm", "NAME", "delete an agent (its audit history stays)", agent_simple },
 	{ NULL, NULL, NULL, NULL },
 };

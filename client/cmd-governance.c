@@ -1,12 +1,19 @@
-/* maestroctl evaluate: ask maestrod whether an action may run, as an agent. */
+/* maestroctl evaluate and report: ask whether an action may run, then tell how it went. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "maestroctl.h"
+#include "utf8.h"
+
+/* The most of a tool's output a report carries; maestrod's default max_line is as long. */
+#define REPORT_OUTPUT_MAX (1024 * 1024)
 
 /* The command-line names of action kinds, and what each takes. */
 static const struct {
@@ -149,8 +156,212 @@ usage:
 	return EXIT_USAGE;
 }
 
+/*
+ * Reads a tool's output from path ("-": standard input) into a new
+ * NUL-terminated buffer. Bytes that are not UTF-8, and NULs, which the
+ * protocol cannot carry, become '?'. Returns EXIT_OK or EXIT_ERROR, having
+ * said why.
+ */
+static int
+read_output(const char *path, char **out, size_t *out_len)
+{
+	bool from_stdin = strcmp(path, "-") == 0;
+	const char *name = from_stdin ? "standard input" : path;
+	FILE *f = from_stdin ? stdin : fopen(path, "re");
+	char *buf;
+	size_t n;
+	int err;
+
+	if (f == NULL) {
+		fprintf(stderr, "maestroctl: cannot read %s: %s\n", name, strerror(errno));
+		return EXIT_ERROR;
+	}
+	buf = malloc(REPORT_OUTPUT_MAX + 2);
+	if (buf == NULL) {
+		fprintf(stderr, "maestroctl: out of memory\n");
+		if (!from_stdin)
+			fclose(f);
+		return EXIT_ERROR;
+	}
+	/* One byte more than allowed tells a file that is too large. */
+	n = fread(buf, 1, REPORT_OUTPUT_MAX + 1, f);
+	err = ferror(f) ? (errno ? errno : EIO) : 0;
+	if (!from_stdin)
+		fclose(f);
+	if (err != 0) {
+		fprintf(stderr, "maestroctl: cannot read %s: %s\n", name, strerror(err));
+		free(buf);
+		return EXIT_ERROR;
+	}
+	if (n > REPORT_OUTPUT_MAX) {
+		fprintf(stderr, "maestroctl: the output in %s is larger than 1 MiB; "
+				"report the part that matters\n", name);
+		free(buf);
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = '?';
+	buf[n] = '\0';
+	utf8_sanitize(buf);
+	*out = buf;
+	*out_len = n;
+	return EXIT_OK;
+}
+
+/* A whole number in [min, max] for option name; 0 or -EINVAL, having said why. */
+static int
+parse_count(const char *name, const char *text, long long min, long long max, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || *v < min || *v > max) {
+		fprintf(stderr, "maestroctl: --%s takes a whole number%s, not '%s'\n", name,
+			min >= 0 ? " of 0 or more" : "", text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+print_report(const char *correlation_id, const char *outcome, struct json_object *r)
+{
+	struct json_object *v;
+	long long findings = 0, secrets = 0;
+	bool tainted = false;
+
+	if (json_object_object_get_ex(r, "findings", &v))
+		findings = (long long)json_object_get_int64(v);
+	if (json_object_object_get_ex(r, "secrets_redacted", &v))
+		secrets = (long long)json_object_get_int64(v);
+	if (json_object_object_get_ex(r, "tainted", &v))
+		tainted = json_object_get_boolean(v);
+	printf("%s of %s recorded", outcome, correlation_id);
+	if (json_object_object_get_ex(r, "audit_seq", &v) && v != NULL)
+		printf(", audit #%lld", (long long)json_object_get_int64(v));
+	printf("\n");
+	printf("findings:         %lld\n", findings);
+	printf("secrets redacted: %lld%s\n", secrets,
+	       secrets > 0 ? " (the audit trail keeps only the redacted output)" : "");
+	printf("tainted:          %s\n",
+	       tainted ? "yes: the output carries injected instructions" : "no");
+	if (json_object_object_get_ex(r, "trust_score", &v))
+		printf("trust score:      %.2f\n", json_object_get_double(v));
+}
+
+static int
+cmd_report(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "exit-code", required_argument, NULL, 'x' },
+		{ "duration-ms", required_argument, NULL, 'd' },
+		{ "tokens-in", required_argument, NULL, 'i' },
+		{ "tokens-out", required_argument, NULL, 'o' },
+		{ "cost", required_argument, NULL, 'c' },
+		{ "output-file", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* The whole-number options, in the order of opts[], and the params they fill. */
+	static const char count_opts[] = "xdio";
+	static const char *const counts[] = { "exit_code", "duration_ms", "tokens_in", "tokens_out" };
+	long long values[4] = { 0 };
+	bool given[4] = { false };
+	const char *output_path = NULL, *correlation_id, *outcome;
+	struct json_object *params, *r = NULL;
+	bool has_cost = false;
+	double cost = 0;
+	char *output = NULL, *end;
+	size_t output_len = 0;
+	int c, ec, k;
+
+	optind = 0; /* 0: glibc forgets the state of the previous parse */
+	/* Long options only; no '+': they may follow the correlation id and the outcome. */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'x':
+		case 'd':
+		case 'i':
+		case 'o':
+			k = (int)(strchr(count_opts, c) - count_opts);
+			if (parse_count(opts[k].name, optarg, k == 0 ? INT32_MIN : 0,
+					k == 0 ? INT32_MAX : INT64_MAX, &values[k]) < 0)
+				return EXIT_USAGE;
+			given[k] = true;
+			break;
+		case 'c':
+			errno = 0;
+			cost = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' || !isfinite(cost) || cost < 0) {
+				fprintf(stderr, "maestroctl: --cost takes a number of 0 or more, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			has_cost = true;
+			break;
+		case 'O':
+		case 'f':
+			if (c == 'O' && strcmp(optarg, "-") != 0) {
+				fprintf(stderr, "maestroctl: --output takes only '-' (standard input); "
+						"give a file with --output-file\n");
+				return EXIT_USAGE;
+			}
+			if (output_path != NULL) {
+				fprintf(stderr, "maestroctl: give the output once, with --output-file "
+						"or --output -\n");
+				return EXIT_USAGE;
+			}
+			output_path = optarg;
+			break;
+		default: goto usage;
+		}
+	}
+	if (argc - optind != 2)
+		goto usage;
+	correlation_id = argv[optind];
+	outcome = argv[optind + 1];
+	if (correlation_id[0] == '\0' ||
+	    (strcmp(outcome, "success") != 0 && strcmp(outcome, "failure") != 0))
+		goto usage;
+	if (output_path != NULL && (ec = read_output(output_path, &output, &output_len)) != EXIT_OK)
+		return ec;
+
+	params = json_object_new_object();
+	json_object_object_add(params, "correlation_id", json_object_new_string(correlation_id));
+	json_object_object_add(params, "outcome", json_object_new_string(outcome));
+	for (k = 0; k < 4; k++)
+		if (given[k])
+			json_object_object_add(params, counts[k], json_object_new_int64(values[k]));
+	if (has_cost)
+		json_object_object_add(params, "cost", json_object_new_double(cost));
+	if (output != NULL) {
+		json_object_object_add(params, "output",
+				       json_object_new_string_len(output, (int)output_len));
+		free(output);
+	}
+
+	ec = ctl_call(ctl, "governance.report", params, &r);
+	if (ec != EXIT_OK)
+		return ec;
+	if (ctl->json)
+		ctl_print_json(r);
+	else
+		print_report(correlation_id, outcome, r);
+	json_object_put(r);
+	return EXIT_OK;
+usage:
+	fprintf(stderr, "usage: maestroctl [--agent NAME] report CORRELATION_ID success|failure\n"
+			"         [--exit-code N] [--duration-ms N] [--tokens-in N] [--tokens-out N]\n"
+			"         [--cost X] [--output-file FILE | --output -]\n");
+	return EXIT_USAGE;
+}
+
 const struct command governance_commands[] = {
 	{ "evaluate", "KIND ARG", "ask whether an action may run (exit 0 allow, 3 deny, 4 ask)",
 	  cmd_evaluate },
+	{ "report", "ID OUTCOME", "tell how an evaluated action went, with its output screened",
+	  cmd_report },
 	{ NULL, NULL, NULL, NULL },
 };

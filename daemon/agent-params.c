@@ -99,6 +99,39 @@ permission_list(struct json_object *params, bool required, unsigned *out, char *
 	return true;
 }
 
+/* token_budget: a whole number of tokens, 0 for none; budget_period: a known period. */
+static bool
+budget(struct json_object *params, struct agent_params *out, char *msg, size_t size)
+{
+	struct json_object *v;
+	enum budget_period period;
+
+	if (json_object_object_get_ex(params, "token_budget", &v)) {
+		int64_t n = json_object_get_int64(v);
+
+		/* json-c clamps bigger numbers to INT64_MAX: refuse them rather than round. */
+		if (!json_object_is_type(v, json_type_int) || n < 0 || n == INT64_MAX)
+			return fail(msg, size,
+				    "invalid params: \"%s\" must be a whole number of tokens (0: no budget)",
+				    "token_budget");
+		out->has_budget = true;
+		out->token_budget = (uint64_t)n;
+	}
+	if (json_object_object_get_ex(params, "budget_period", &v)) {
+		const char *name = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    budget_period_parse(name, &period) < 0)
+			return fail(msg, size,
+				    "invalid params: unknown budget_period \"%.32s\" (known: day, week, "
+				    "month, total)",
+				    name ? name : "");
+		out->has_period = true;
+		out->budget_period = (int)period;
+	}
+	return true;
+}
+
 bool
 agent_params_parse(const char *method, struct json_object *params, struct agent_params *out,
 		   char *msg, size_t size)
@@ -132,8 +165,11 @@ agent_params_parse(const char *method, struct json_object *params, struct agent_
 			return fail(msg, size, "invalid params: unknown role \"%.64s\" (known: %s)",
 				    role ? role : "", role_names());
 		}
-		return permission_list(params, false, &out->permissions, msg, size);
+		return budget(params, out, msg, size) &&
+		       permission_list(params, false, &out->permissions, msg, size);
 	}
+	if (strcmp(method, "agent.set_budget") == 0)
+		return budget(params, out, msg, size);
 	if (strcmp(method, "agent.grant") == 0 || strcmp(method, "agent.revoke") == 0)
 		return permission_list(params, true, &out->permissions, msg, size);
 	return true;

@@ -24,6 +24,10 @@ struct agent_params {
 	int64_t expires_in_s;	    /* 0: not given */
 	int64_t token_expires_in_s; /* 0: not given */
 	const char *token;	    /* session.hello */
+	bool has_budget;	    /* register, set_budget: token_budget given */
+	uint64_t token_budget;	    /* 0: no budget */
+	bool has_period;	    /* budget_period given */
+	int budget_period;	    /* enum budget_period */
 };
 
 /*

@@ -83,7 +83,6 @@ agent_from_row(sqlite3_stmt *st, struct agent **out)
 		return -EINVAL;
 	}
 	strcpy(a->id, id);
-	a->trust = AGENT_TRUST_INITIAL;
 	a->status = strcmp(status, "suspended") == 0 ? AGENT_SUSPENDED : AGENT_ACTIVE;
 	a->description = column_strdup(st, 4);
 	a->suspend_reason = column_strdup(st, 5);
@@ -93,6 +92,19 @@ agent_from_row(sqlite3_stmt *st, struct agent **out)
 	memcpy(a->token_hash, sqlite3_column_blob(st, 9), TOKEN_HASH_SIZE);
 	a->token_created_us = sqlite3_column_int64(st, 10);
 	a->token_expires_us = sqlite3_column_int64(st, 11);
+	a->trust = sqlite3_column_double(st, 12);
+	a->token_budget = (uint64_t)sqlite3_column_int64(st, 13);
+	a->period_start_us = sqlite3_column_int64(st, 15);
+	a->tokens_used = (uint64_t)sqlite3_column_int64(st, 16);
+	a->cost_used = sqlite3_column_double(st, 17);
+	a->tokens_total = (uint64_t)sqlite3_column_int64(st, 18);
+	/* The table's CHECKs hold these; a file edited by hand may not. */
+	if (!(a->trust >= 0 && a->trust <= 1) || sqlite3_column_int64(st, 13) < 0 ||
+	    sqlite3_column_text(st, 14) == NULL ||
+	    budget_period_parse((const char *)sqlite3_column_text(st, 14), &a->budget_period) < 0) {
+		agent_free(a);
+		return -EINVAL;
+	}
 	*out = a;
 	return 0;
 }
@@ -111,7 +123,8 @@ agent_store_load(sqlite3 *db, struct agent_registry *reg, char *msg, size_t size
 	r = sqlite3_prepare_v2(db,
 			       "SELECT id, role, permissions, status, description, suspend_reason,"
 			       " created_us, updated_us, expires_us, token_hash, token_created_us,"
-			       " token_expires_us FROM agents ORDER BY id",
+			       " token_expires_us, trust, token_budget, budget_period, period_start_us,"
+			       " tokens_used, cost_used, tokens_total FROM agents ORDER BY id",
 			       -1, &st, NULL);
 	if (r != SQLITE_OK) {
 		snprintf(msg, size, "cannot read the agents: %s", sqlite3_errmsg(db));
@@ -191,8 +204,10 @@ agent_store_apply(sqlite3 *db, void *change, char *err, size_t size)
 		r = sqlite3_prepare_v2(db,
 				       "INSERT OR REPLACE INTO agents (id, role, permissions, status,"
 				       " description, suspend_reason, created_us, updated_us, expires_us,"
-				       " token_hash, token_created_us, token_expires_us)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				       " token_hash, token_created_us, token_expires_us, trust,"
+				       " token_budget, budget_period, period_start_us, tokens_used,"
+				       " cost_used, tokens_total)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				       -1, &st, NULL);
 		if (r == SQLITE_OK) {
 			permissions_format(a->permissions, perms, sizeof perms);
@@ -209,6 +224,15 @@ agent_store_apply(sqlite3 *db, void *change, char *err, size_t size)
 			sqlite3_bind_blob(st, 10, a->token_hash, TOKEN_HASH_SIZE, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 11, a->token_created_us);
 			bind_time(st, 12, a->token_expires_us);
+			/* Trust and usage as the loop had them when it queued this change. */
+			sqlite3_bind_double(st, 13, a->trust);
+			sqlite3_bind_int64(st, 14, (int64_t)a->token_budget);
+			sqlite3_bind_text(st, 15, budget_period_name(a->budget_period), -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(st, 16, a->period_start_us);
+			sqlite3_bind_int64(st, 17, (int64_t)a->tokens_used);
+			sqlite3_bind_double(st, 18, a->cost_used);
+			sqlite3_bind_int64(st, 19, (int64_t)a->tokens_total);
 			r = sqlite3_step(st);
 		}
 	}

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "agent.h"
+#include "util.h"
 
 static const char *const permission_names[] = {
 	"read_files",	   "write_files",	  "execute_commands", "network_access",
@@ -24,6 +26,106 @@ static const struct {
 			      PERM_NETWORK_ACCESS },
 	{ "observer", PERM_READ_FILES },
 };
+
+uint64_t
+agent_next_version(void)
+{
+	static uint64_t version; /* loop thread only */
+
+	return ++version;
+}
+
+static const char *const period_names[] = { "day", "week", "month", "total" };
+/* How a reason names the period: "100 of 50 tokens used this day". */
+static const char *const period_phrases[] = { "this day", "this week", "this month", "in all" };
+
+const char *
+budget_period_name(enum budget_period p)
+{
+	return (unsigned)p < 4 ? period_names[p] : "total";
+}
+
+int
+budget_period_parse(const char *name, enum budget_period *p)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (strcmp(name, period_names[i]) == 0) {
+			*p = (enum budget_period)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int64_t
+budget_period_start(enum budget_period p, int64_t now_us)
+{
+	const int64_t day_us = 86400ll * 1000000;
+	int64_t days = now_us / day_us;
+	struct tm tm;
+	time_t t;
+
+	if (now_us < 0)
+		return 0; /* a clock before 1970 is broken; one period is as good as another */
+	switch (p) {
+	case BUDGET_DAY:
+		return days * day_us;
+	case BUDGET_WEEK:
+		/* 1970-01-01 was a Thursday: three days after a Monday. */
+		return (days - (days + 3) % 7) * day_us;
+	case BUDGET_MONTH:
+		t = (time_t)(now_us / 1000000);
+		if (gmtime_r(&t, &tm) == NULL)
+			return 0;
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		return (int64_t)timegm(&tm) * 1000000;
+	case BUDGET_TOTAL:
+		break;
+	}
+	return 0;
+}
+
+uint64_t
+agent_tokens_in_period(const struct agent *a, int64_t now_us)
+{
+	return a->period_start_us == budget_period_start(a->budget_period, now_us) ? a->tokens_used
+										    : 0;
+}
+
+/* Counts stop at INT64_MAX: SQLite and JSON hold signed 64-bit integers. */
+static uint64_t
+add_saturating(uint64_t a, uint64_t b)
+{
+	return a >= (uint64_t)INT64_MAX || b > (uint64_t)INT64_MAX - a ? (uint64_t)INT64_MAX : a + b;
+}
+
+void
+agent_charge(struct agent *a, uint64_t tokens, double cost, int64_t now_us)
+{
+	int64_t start = budget_period_start(a->budget_period, now_us);
+
+	if (a->period_start_us != start) {
+		a->period_start_us = start;
+		a->tokens_used = 0;
+		a->cost_used = 0;
+	}
+	a->tokens_used = add_saturating(a->tokens_used, tokens);
+	a->tokens_total = add_saturating(a->tokens_total, tokens);
+	a->cost_used += cost;
+}
+
+bool
+agent_budget_exhausted(const struct agent *a, int64_t now_us, char *reason, size_t size)
+{
+	uint64_t used = agent_tokens_in_period(a, now_us);
+
+	if (a->token_budget == 0 || used < a->token_budget)
+		return false;
+	snprintf(reason, size, "token budget exhausted: %llu of %llu tokens used %s",
+		 (unsigned long long)used, (unsigned long long)a->token_budget,
+		 period_phrases[(unsigned)a->budget_period < 4 ? a->budget_period : BUDGET_TOTAL]);
+	return true;
+}
 
 const char *
 permission_name(unsigned bit)
@@ -190,6 +292,21 @@ agent_to_json(const struct agent *a)
 	json_object_object_add(o, "expires_at", time_or_null(a->expires_us));
 	json_object_object_add(o, "token_created_at", time_or_null(a->token_created_us));
 	json_object_object_add(o, "token_expires_at", time_or_null(a->token_expires_us));
+	json_object_object_add(o, "trust", json_object_new_double(a->trust));
+	json_object_object_add(o, "token_budget", a->token_budget
+							  ? json_object_new_int64((int64_t)a->token_budget)
+							  : NULL);
+	json_object_object_add(o, "budget_period",
+			       json_object_new_string(budget_period_name(a->budget_period)));
+	{
+		int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
+		bool current = a->period_start_us == budget_period_start(a->budget_period, now);
+
+		json_object_object_add(o, "tokens_used",
+				       json_object_new_int64((int64_t)agent_tokens_in_period(a, now)));
+		json_object_object_add(o, "cost_used", json_object_new_double(current ? a->cost_used : 0));
+		json_object_object_add(o, "tokens_total", json_object_new_int64((int64_t)a->tokens_total));
+	}
 	return o;
 }
 

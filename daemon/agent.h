@@ -31,6 +31,18 @@ enum permission {
 /* Where trust starts: trusted for ordinary work, not above being asked. */
 #define AGENT_TRUST_INITIAL 0.8
 
+/*
+ * What a token budget counts against. Periods are calendar periods in UTC
+ * (a week starts on Monday), so that every maestrod and every person
+ * reading the figures agrees on when one ends; total never resets.
+ */
+enum budget_period {
+	BUDGET_DAY,
+	BUDGET_WEEK,
+	BUDGET_MONTH,
+	BUDGET_TOTAL,
+};
+
 enum agent_status {
 	AGENT_ACTIVE,
 	AGENT_SUSPENDED,
@@ -50,9 +62,33 @@ struct agent {
 	int64_t token_created_us;
 	int64_t token_expires_us; /* 0: never */
 	uint64_t version; /* in memory only: bumped by every change */
-	double trust;	  /* in [0, 1]; in memory only for now, AGENT_TRUST_INITIAL at start */
-	uint64_t tokens_used; /* reported model tokens, in memory only for now */
+	double trust;	  /* in [0, 1]; moved only by trust.c */
+	/* Usage and budget; usage is persisted by trust.c after every report. */
+	uint64_t token_budget;		  /* tokens per period; 0: no budget */
+	enum budget_period budget_period;
+	int64_t period_start_us;	  /* the period tokens_used and cost_used count in */
+	uint64_t tokens_used;		  /* reported model tokens in that period */
+	double cost_used;		  /* reported cost in that period */
+	uint64_t tokens_total;		  /* reported model tokens since registration */
 };
+
+/* A number no earlier change of any agent had: what a failed change compares against. */
+uint64_t agent_next_version(void);
+
+/* Budgets: "day", "week", "month", "total". */
+const char *budget_period_name(enum budget_period p);
+int budget_period_parse(const char *name, enum budget_period *p);
+/* When the period holding now_us began (0 for total). */
+int64_t budget_period_start(enum budget_period p, int64_t now_us);
+/* Tokens counted in the period holding now_us: 0 once that period has moved on. */
+uint64_t agent_tokens_in_period(const struct agent *a, int64_t now_us);
+/* Adds a report's usage, first starting a new period if the old one is over. */
+void agent_charge(struct agent *a, uint64_t tokens, double cost, int64_t now_us);
+/*
+ * Whether the budget leaves nothing for more work; reason then reads
+ * "token budget exhausted: 100500 of 100000 tokens used this day".
+ */
+bool agent_budget_exhausted(const struct agent *a, int64_t now_us, char *reason, size_t size);
 
 /* Names and sets. */
 const char *permission_name(unsigned bit);

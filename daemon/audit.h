@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <json-c/json.h>
 
+#include "metrics.h"
+
 struct event_base;
 struct sqlite3;
 
@@ -22,7 +24,14 @@ typedef void (*audit_done_fn)(struct audit_record *rec, void *userdata);
  */
 struct audit_record {
 	int64_t time_us;
-	char *event;	      /* "daemon.start", "config.reload", ... */
+	/*
+	 * "daemon.start", "config.reload", ... NULL makes the record a store
+	 * job: no audit row, only apply runs, in order with the rows around
+	 * it (what trust and usage updates use, which need no row of their
+	 * own). A job takes a queue slot, is not counted in the stats' rows
+	 * and leaves seq at 0.
+	 */
+	char *event;
 	char *actor;	      /* who caused it: "uid:1000", an agent id, "maestrod" */
 	bool has_peer;
 	uid_t peer_uid;
@@ -31,6 +40,7 @@ struct audit_record {
 	char *detail;	      /* a JSON object as text */
 	/* Set by the writer. */
 	int64_t seq;
+	uint64_t committed_us; /* CLOCK_REALTIME when its transaction ended, either way */
 	int error;	      /* 0, or a negative errno when the commit failed */
 	char error_message[160];
 	/*
@@ -54,6 +64,7 @@ struct audit_stats {
 	int64_t last_seq;
 	bool failing;		    /* the last commit failed */
 	uint64_t oldest_wait_usec;  /* how long the oldest queued row has waited */
+	struct metrics_histogram commit_latency; /* one observation per batch, BEGIN to COMMIT */
 };
 
 struct audit;
@@ -72,6 +83,10 @@ struct audit *audit_stop(struct audit *a);
 struct audit_record *audit_record_new(const char *event, const char *actor,
 				      struct json_object *detail);
 void audit_record_free(struct audit_record *rec);
+/* A store job (see event above): takes over data, which free (may be NULL) releases. */
+struct audit_record *audit_job_new(int (*apply)(struct sqlite3 *db, void *data, char *err,
+						size_t size),
+				   void *data, void (*free)(void *data));
 
 /*
  * Queues rec; the writer owns it from here. Returns 0, or -EAGAIN when
@@ -79,6 +94,14 @@ void audit_record_free(struct audit_record *rec);
  * caller's).
  */
 int audit_submit(struct audit *a, struct audit_record *rec);
+
+/*
+ * Like audit_submit(), but rec is the writer's either way: when it cannot
+ * be queued, its done callback still runs on the loop, with error set
+ * ("the audit queue is full"). Safe from any thread, so a worker can hand
+ * a decision over without a trip through the loop.
+ */
+void audit_submit_or_fail(struct audit *a, struct audit_record *rec);
 
 /* Whether audit_submit() would find room now. */
 bool audit_has_room(struct audit *a);

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "maestro-protocol.h"
+#include "trust.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -34,6 +37,7 @@ config_init(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->workers = 4;
 	cfg->subagent_timeout_usec = 500000u;
+	cfg->trust_suspend = TRUST_SUSPEND_DEFAULT;
 }
 
 void
@@ -44,6 +48,7 @@ config_clear(struct config *cfg)
 	free(cfg->allowed_uids);
 	free(cfg->allowed_gids);
 	free(cfg->policy_path);
+	free(cfg->metrics_host);
 	config_init(cfg);
 }
 
@@ -246,6 +251,84 @@ set_id_list(const struct cursor *c, const char *key, char *v, bool groups, void 
 	return 0;
 }
 
+/* A trust threshold: a decimal from 0 (never) to below 1, such as 0.1. */
+static int
+set_trust(const struct cursor *c, const char *key, const char *v, double *out)
+{
+	char *end;
+	double x;
+
+	if (!isdigit((unsigned char)v[0]))
+		return config_fail(c, v, "%s must be a number from 0 to below 1, such as 0.1", key);
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !(x >= 0 && x < 1))
+		return config_fail(c, v, "%s must be a number from 0 to below 1, such as 0.1", key);
+	*out = x;
+	return 0;
+}
+
+/*
+ * HOST:PORT for the Prometheus endpoint, IPv6 in brackets. Only loopback:
+ * /metrics has no authentication, and what it shows (agent names, trust)
+ * is for the people on this machine.
+ */
+static int
+set_metrics_listen(struct config *cfg, const struct cursor *c, const char *key, const char *v)
+{
+	unsigned long long port;
+	const char *colon;
+	char host[INET6_ADDRSTRLEN];
+	size_t len;
+	bool loopback = false;
+
+	if (v[0] == '[') {
+		const char *bracket = strchr(v, ']');
+		struct in6_addr a6;
+
+		colon = bracket ? bracket + 1 : NULL;
+		if (bracket == NULL || *colon != ':')
+			return config_fail(c, v, "%s must be HOST:PORT, such as 127.0.0.1:9464 "
+					   "or [::1]:9464", key);
+		len = (size_t)(bracket - v - 1);
+		if (len >= sizeof host)
+			return config_fail(c, v, "%s: not an IPv6 address", key);
+		memcpy(host, v + 1, len);
+		host[len] = '\0';
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return config_fail(c, v, "%s: '%s' is not an IPv6 address", key, host);
+		loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+	} else {
+		struct in_addr a4;
+
+		colon = strrchr(v, ':');
+		if (colon == NULL)
+			return config_fail(c, v, "%s must be HOST:PORT, such as 127.0.0.1:9464 "
+					   "or [::1]:9464", key);
+		len = (size_t)(colon - v);
+		if (len >= sizeof host || memchr(v, ':', len) != NULL)
+			return config_fail(c, v, "%s: write an IPv6 address in brackets, "
+					   "such as [::1]:9464", key);
+		memcpy(host, v, len);
+		host[len] = '\0';
+		/* inet_aton would take "127.1" and "0x7f.1"; a config file should say what it means. */
+		if (inet_pton(AF_INET, host, &a4) != 1)
+			return config_fail(c, v, "%s: '%s' is not a numeric IPv4 address", key, host);
+		loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	}
+	if (!loopback)
+		return config_fail(c, v, "%s: %s is not a loopback address (127.0.0.0/8 or ::1); "
+				   "/metrics has no authentication, so maestrod serves it only on "
+				   "this machine", key, host);
+	if (parse_uint(colon + 1, 65535, &port) < 0 || port == 0)
+		return config_fail(c, colon + 1, "%s: the port must be a number from 1 to 65535", key);
+	free(cfg->metrics_host);
+	if ((cfg->metrics_host = strdup(host)) == NULL)
+		return -ENOMEM;
+	cfg->metrics_port = (unsigned)port;
+	return 0;
+}
+
 static int
 config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 {
@@ -290,6 +373,10 @@ config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 		return set_duration(c, key, v, &cfg->drain_timeout_usec);
 	if (strcmp(key, "policy") == 0)
 		return set_path(c, key, v, &cfg->policy_path);
+	if (strcmp(key, "metrics_listen") == 0)
+		return set_metrics_listen(cfg, c, key, v);
+	if (strcmp(key, "trust_suspend") == 0)
+		return set_trust(c, key, v, &cfg->trust_suspend);
 	if (strcmp(key, "workers") == 0) {
 		if (set_count(c, key, v, &cfg->workers) < 0 || cfg->workers > 64)
 			return config_fail(c, v, "workers must be a whole number from 1 to 64");

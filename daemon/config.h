@@ -33,6 +33,9 @@ struct config {
 	char *policy_path;	       /* NULL: the default path, else the built-in policy */
 	unsigned workers;	       /* governance worker threads */
 	uint64_t subagent_timeout_usec; /* how long a decision waits for a subagent */
+	char *metrics_host;	       /* metrics_listen's address ("127.0.0.1", "::1"); NULL: off */
+	unsigned metrics_port;
+	double trust_suspend;	       /* trust below this suspends an agent (trust.c) */
 };
 
 /* Where a file went wrong; line and column count from 1, 0 when unknown. */

@@ -15,11 +15,13 @@
 #include "agent-store.h"
 #include "armor.h"
 #include "policy.h"
+#include "reader.h"
 #include "workers.h"
 #include "audit.h"
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "paths.h"
 #include "server.h"
 #include "store.h"
@@ -301,6 +303,19 @@ daemon_start(struct maestrod *d, const struct options *opts)
 		log_error("%s", msg);
 		return r;
 	}
+	/* Both listeners are bound before anything is written, so a taken port changes nothing. */
+	if (metrics_new(&d->metrics) < 0) {
+		log_error("cannot set up metrics: out of memory");
+		return -ENOMEM;
+	}
+	if (d->cfg.metrics_host != NULL) {
+		r = metrics_http_start(d, d->cfg.metrics_host, d->cfg.metrics_port,
+				       &d->metrics_http, msg, sizeof msg);
+		if (r < 0) {
+			log_error("%s", msg);
+			return r;
+		}
+	}
 	r = store_open(d->cfg.db_path, d->cfg.audit_sync, &d->store, msg, sizeof msg);
 	if (r < 0) {
 		log_error("%s", msg);
@@ -318,6 +333,7 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	d->started_sync = d->cfg.audit_sync;
 	d->started_has_group = d->cfg.has_socket_group;
 	d->started_group = d->cfg.socket_group;
+	d->started_workers = d->cfg.workers;
 	r = daemon_load_policy(&d->cfg, &d->policy, &err);
 	if (r < 0) {
 		config_error_format(&err, msg, sizeof msg);
@@ -328,6 +344,12 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	    workers_start(d->base, d->cfg.workers, d->cfg.workers * 1024, &d->workers) < 0) {
 		log_error("cannot start the governance workers");
 		return -ENOMEM;
+	}
+	/* Two readers: queries and exports run beside each other, never on the workers. */
+	r = reader_start(d->base, d->store->path, 2, 1024, &d->reader);
+	if (r < 0) {
+		log_error("cannot start the store readers: %s", strerror(-r));
+		return r;
 	}
 	r = audit_start(d->base, d->store->db, d->cfg.audit_queue_max, &d->audit);
 	if (r < 0) {
@@ -360,8 +382,17 @@ int
 daemon_run(struct maestrod *d)
 {
 	struct json_object *detail;
+	int r;
 
-	if (event_base_dispatch(d->base) < 0)
+	/*
+	 * One turn at a time: the subagents of every request read in a turn
+	 * go to the workers together at its end (see workers_defer()).
+	 */
+	do {
+		r = event_base_loop(d->base, EVLOOP_ONCE);
+		workers_flush(d->workers);
+	} while (r == 0 && !event_base_got_exit(d->base) && !event_base_got_break(d->base));
+	if (r < 0)
 		return -EIO;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "pid", json_object_new_int(getpid()));
@@ -370,6 +401,7 @@ daemon_run(struct maestrod *d)
 	daemon_record(d, "daemon.stop", detail);
 	/* Decisions in flight finish first; their audit rows follow them into the writer. */
 	d->workers = workers_stop(d->workers);
+	d->reader = reader_stop(d->reader);
 	/* Stopping the writer commits everything still queued. */
 	d->audit = audit_stop(d->audit);
 	log_notice("maestrod stopped");
@@ -380,8 +412,11 @@ void
 daemon_free(struct maestrod *d)
 {
 	d->workers = workers_stop(d->workers);
+	d->reader = reader_stop(d->reader);
 	d->audit = audit_stop(d->audit);
 	d->policy = policy_unref(d->policy);
+	d->metrics_http = metrics_http_free(d->metrics_http);
+	d->metrics = metrics_free(d->metrics);
 	armor_fini();
 	d->server = server_free(d->server);
 	d->store = store_close(d->store);

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "trust.h"
 
 struct event;
 struct event_base;
@@ -16,6 +17,9 @@ struct store;
 struct audit;
 struct policy;
 struct worker_pool;
+struct reader;
+struct metrics;
+struct metrics_http;
 
 /* Command-line settings; they win over the config file, also on reload. */
 struct options {
@@ -45,13 +49,18 @@ struct maestrod {
 	enum audit_sync started_sync;
 	bool started_has_group;
 	gid_t started_group;
+	unsigned started_workers;
 	struct server *server;
 	struct store *store;
 	struct audit *audit;
 	struct agent_registry agents; /* as they are now, changes in flight included */
 	struct agent_registry stored; /* as last committed: what a failed change goes back to */
 	struct worker_pool *workers;  /* where justica, sofia and armor run */
+	struct reader *reader;	      /* read-only queries of the store, off the loop */
 	struct policy *policy;	      /* the running policy; a reload swaps it */
+	struct metrics *metrics;      /* what the loop counts; see metrics.h */
+	struct metrics_http *metrics_http; /* GET /metrics, when metrics_listen is set */
+	struct trust_pending pending_reports; /* evaluations owed a report (trust.c) */
 	struct counters stats;
 	uint64_t started_realtime_usec;
 	uint64_t started_monotonic_usec;
@@ -71,7 +80,7 @@ struct reload_result {
 	struct config_error error;
 	char audit_error[160];	      /* could not be recorded, so not applied */
 	bool overloaded;	      /* ... because the audit queue was full: retry */
-	const char *restart_required[4]; /* changed, but only a restart applies them */
+	const char *restart_required[6]; /* changed, but only a restart applies them */
 	unsigned n_restart_required;
 	int64_t audit_seq;
 };

@@ -1,9 +1,10 @@
-/* justica: permissions, policy rules and trust decide whether an action may go ahead. */
+/* justica: permissions, budgets, policy rules and trust decide whether an action may go ahead. */
 #define _GNU_SOURCE
 #include <stdio.h>
 
 #include "pipeline.h"
 #include "policy.h"
+#include "util.h"
 
 static enum verdict
 verdict_of(enum policy_decision d)
@@ -29,11 +30,18 @@ justica_run(const struct eval_input *in, struct check_result *out)
 		.trust_deny = POLICY_TRUST_DENY_DEFAULT,
 	};
 	struct policy_verdict pv;
-	char missing[200];
+	char missing[200], spent[160];
 
 	/* Least privilege first: no rule can allow what the agent was never granted. */
 	if (!agent_has_permission(&in->agent, in->facts.permissions, missing, sizeof missing))
 		check_add_reason(out, VERDICT_DENY, "justica.permission", "%s", missing);
+
+	/*
+	 * The budget, from the agent's copy made when the evaluation began: a
+	 * report landing meanwhile counts from the next evaluation on.
+	 */
+	if (agent_budget_exhausted(&in->agent, (int64_t)now_usec(CLOCK_REALTIME), spent, sizeof spent))
+		check_add_reason(out, VERDICT_DENY, "justica.budget", "%s", spent);
 
 	policy_evaluate(in->policy, &in->facts, &who, &pv);
 	check_add_reason(out, verdict_of(pv.decision), pv.from_default ? "justica.default" : pv.rule,

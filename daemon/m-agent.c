@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "maestro-protocol.h"
+#include "trust.h"
 #include "util.h"
 
 /* A change waiting for its commit; the caller hears of it only then. */
@@ -31,15 +32,30 @@ agent_op_free(struct agent_op *op)
 	free(op);
 }
 
-/* Puts the agent back as it was last committed (or removes it if never). */
+/*
+ * Puts the agent back as it was last committed (or removes it if never).
+ * Trust and usage stay as they are now: trust.c stores them on their own,
+ * so the committed copy's may be older than what the store holds.
+ */
 static void
 agent_revert(struct maestrod *d, const char *id)
 {
-	struct agent *stored = registry_find(&d->stored, id);
+	struct agent *stored = registry_find(&d->stored, id), *now = registry_find(&d->agents, id);
 
-	if (stored == NULL)
+	if (stored == NULL) {
 		registry_remove(&d->agents, id);
-	else if ((stored = agent_dup(stored)) != NULL && registry_put(&d->agents, stored) < 0)
+		return;
+	}
+	if ((stored = agent_dup(stored)) == NULL)
+		return;
+	if (now != NULL) {
+		stored->trust = now->trust;
+		stored->period_start_us = now->period_start_us;
+		stored->tokens_used = now->tokens_used;
+		stored->cost_used = now->cost_used;
+		stored->tokens_total = now->tokens_total;
+	}
+	if (registry_put(&d->agents, stored) < 0)
 		agent_free(stored);
 }
 
@@ -169,15 +185,6 @@ agent_prepare(struct call *call, struct agent_params *p, struct agent **agent)
 	return true;
 }
 
-/* Every change gets a number no other change has, so a failed one knows if it was the last. */
-static uint64_t
-agent_next_version(void)
-{
-	static uint64_t version;
-
-	return ++version;
-}
-
 static struct json_object *
 detail_new(const struct agent *a)
 {
@@ -220,6 +227,9 @@ agent_register(struct call *call)
 	snprintf(a->id, sizeof a->id, "%s", p.id);
 	a->role = p.role;
 	a->trust = AGENT_TRUST_INITIAL;
+	a->token_budget = p.token_budget;
+	a->budget_period = p.has_period ? (enum budget_period)p.budget_period : BUDGET_DAY;
+	a->period_start_us = budget_period_start(a->budget_period, now);
 	a->permissions = p.role_defaults | p.permissions;
 	a->status = AGENT_ACTIVE;
 	a->created_us = a->updated_us = a->token_created_us = now;
@@ -234,6 +244,11 @@ agent_register(struct call *call)
 	}
 	detail = detail_new(a);
 	json_object_object_add(detail, "permissions", permissions_to_json(a->permissions));
+	if (a->token_budget)
+		json_object_object_add(detail, "token_budget",
+				       json_object_new_int64((int64_t)a->token_budget));
+	json_object_object_add(detail, "budget_period",
+			       json_object_new_string(budget_period_name(a->budget_period)));
 	agent_commit(call, "agent.register", a->id, a, token, detail);
 	sodium_memzero(token, sizeof token);
 }
@@ -282,7 +297,7 @@ agent_show(struct call *call)
 	call_reply(call, r);
 }
 
-/* grant, revoke, suspend, resume and rotate_token change one agent in place. */
+/* grant, revoke, suspend, resume, set_budget and rotate_token change one agent in place. */
 static void
 agent_modify(struct call *call)
 {
@@ -311,9 +326,34 @@ agent_modify(struct call *call)
 		json_object_object_add(detail, "reason",
 				       p.reason ? json_object_new_string(p.reason) : NULL);
 	} else if (strcmp(m, "agent.resume") == 0) {
+		double before = a->trust;
+
 		free(a->suspend_reason);
 		a->suspend_reason = NULL;
 		a->status = AGENT_ACTIVE;
+		/* Else the next refusal would suspend it again at once. */
+		trust_after_resume(call->d, a);
+		if (a->trust != before) {
+			json_object_object_add(detail, "trust_before", json_object_new_double(before));
+			json_object_object_add(detail, "trust", json_object_new_double(a->trust));
+		}
+	} else if (strcmp(m, "agent.set_budget") == 0) {
+		int64_t start;
+
+		a->token_budget = p.token_budget;
+		if (p.has_period && (enum budget_period)p.budget_period != a->budget_period) {
+			/* Usage kept per day cannot be split into weeks: a new period counts afresh. */
+			a->budget_period = (enum budget_period)p.budget_period;
+			start = budget_period_start(a->budget_period, now);
+			a->period_start_us = start;
+			a->tokens_used = 0;
+			a->cost_used = 0;
+		}
+		json_object_object_add(detail, "token_budget",
+				       a->token_budget ? json_object_new_int64((int64_t)a->token_budget)
+						       : NULL);
+		json_object_object_add(detail, "budget_period",
+				       json_object_new_string(budget_period_name(a->budget_period)));
 	} else { /* agent.rotate_token */
 		token_new(&call->d->agents, token, a->token_hash);
 		a->token_created_us = now;
@@ -352,6 +392,15 @@ static const struct param_spec register_params[] = {
 	{ "description", json_type_string, false },
 	{ "expires_in", json_type_int, false },
 	{ "token_expires_in", json_type_int, false },
+	{ "token_budget", json_type_int, false },
+	{ "budget_period", json_type_string, false },
+	{ NULL, json_type_null, false },
+};
+
+static const struct param_spec budget_params[] = {
+	{ "id", json_type_string, true },
+	{ "token_budget", json_type_int, true },
+	{ "budget_period", json_type_string, false },
 	{ NULL, json_type_null, false },
 };
 
@@ -382,6 +431,7 @@ const struct method agent_methods[] = {
 	{ "agent.suspend", CALLER_ADMIN, suspend_params, agent_modify },
 	{ "agent.resume", CALLER_ADMIN, id_params, agent_modify },
 	{ "agent.rotate_token", CALLER_ADMIN, rotate_params, agent_modify },
+	{ "agent.set_budget", CALLER_ADMIN, budget_params, agent_modify },
 	{ "agent.delete", CALLER_ADMIN, id_params, agent_delete },
 	{ NULL, CALLER_ANY, NULL, NULL },
 };

@@ -12,15 +12,13 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "maestro-protocol.h"
+#include "trust.h"
+#include "utf8.h"
 #include "util.h"
 #include "workers.h"
 
 /* What is kept of a tool's output in the audit trail. */
 #define REPORT_OUTPUT_KEEP (64 * 1024)
-
-/* Trust moves slowly up with work done well, faster down with failures. */
-#define TRUST_SUCCESS_STEP 0.01
-#define TRUST_FAILURE_STEP 0.03
 
 struct report {
 	struct work_item item;
@@ -94,27 +92,30 @@ report_done(struct work_item *item)
 {
 	struct report *rp = (struct report *)((char *)item - offsetof(struct report, item));
 	struct call *call = rp->call;
-	struct agent *a = registry_find(&call->d->agents, call->agent_id);
 	struct json_object *detail = json_object_new_object(), *findings, *v;
 	bool success = strcmp(json_object_get_string(json_object_object_get(call->params, "outcome")),
 			      "success") == 0;
 	bool taint = injected(&rp->screen);
 	struct audit_record *rec;
 	unsigned secrets = 0;
+	uint64_t tokens = 0;
+	double cost = 0;
 
 	/* Instructions hidden in what the agent read make its next risky steps a person's call. */
 	if (taint && call->conn != NULL)
 		call->conn->tainted = true;
-	if (a != NULL) {
-		a->trust += success ? TRUST_SUCCESS_STEP : -TRUST_FAILURE_STEP;
-		if (taint)
-			a->trust -= TRUST_FAILURE_STEP;
-		a->trust = a->trust < 0 ? 0 : a->trust > 1 ? 1 : a->trust;
-		if (json_object_object_get_ex(call->params, "tokens_in", &v))
-			a->tokens_used += (uint64_t)json_object_get_int64(v);
-		if (json_object_object_get_ex(call->params, "tokens_out", &v))
-			a->tokens_used += (uint64_t)json_object_get_int64(v);
-	}
+	/* Both counts are checked non-negative; their sum saturates in agent_charge(). */
+	if (json_object_object_get_ex(call->params, "tokens_in", &v))
+		tokens = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(call->params, "tokens_out", &v))
+		tokens = tokens > UINT64_MAX - (uint64_t)json_object_get_int64(v)
+				 ? UINT64_MAX
+				 : tokens + (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(call->params, "cost", &v))
+		cost = json_object_get_double(v);
+	json_object_object_get_ex(call->params, "correlation_id", &v);
+	trust_after_report(call->d, call->agent_id, success, taint, tokens, cost,
+			   json_object_get_string(v), &rp->trust);
 
 	json_object_object_foreach(call->params, key, val)
 		if (strcmp(key, "output") != 0)
@@ -141,10 +142,9 @@ report_done(struct work_item *item)
 		json_object_object_add(detail, "output_truncated",
 				       json_object_new_boolean(keep < rp->output_len));
 	}
-	json_object_object_add(detail, "trust_score", json_object_new_double(a ? a->trust : 0));
+	json_object_object_add(detail, "trust_score", json_object_new_double(rp->trust));
 	rp->tainted = taint;
 	rp->secrets = secrets;
-	rp->trust = a ? a->trust : 0;
 
 	rec = audit_record_new("governance.report", call->agent_id, detail);
 	if (rec == NULL) {
@@ -193,6 +193,35 @@ governance_report(struct call *call)
 			call_fail(call, RPC_INVALID_PARAMS, msg, NULL);
 			return;
 		}
+	}
+	/*
+	 * Only an evaluation this agent was allowed (or asked) may be reported
+	 * on, once: otherwise made-up reports would buy trust. Claimed now, so
+	 * that a second report arriving while the first is screened is refused.
+	 */
+	json_object_object_get_ex(call->params, "correlation_id", &v);
+	switch (trust_claim_report(call->d, call->agent_id, json_object_get_string(v))) {
+	case 0:
+		break;
+	case -EALREADY: {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "conflict: evaluation %.64s was already reported",
+			 json_object_get_string(v));
+		utf8_sanitize(msg); /* the id may be cut inside a character */
+		call_fail(call, MAESTRO_E_CONFLICT, msg, NULL);
+		return;
+	}
+	default: {
+		char msg[300];
+
+		snprintf(msg, sizeof msg,
+			 "not found: no allowed or asked evaluation %.64s of agent %s awaits a report",
+			 json_object_get_string(v), call->agent_id);
+		utf8_sanitize(msg);
+		call_fail(call, MAESTRO_E_NOT_FOUND, msg, NULL);
+		return;
+	}
 	}
 	rp = calloc(1, sizeof *rp);
 	if (rp == NULL) {

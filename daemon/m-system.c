@@ -1,4 +1,4 @@
-/* The system.* methods: ping, status and reload. */
+/* The system.* methods: ping, status, reload and metrics. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "maestro-protocol.h"
+#include "metrics.h"
 #include "server.h"
 #include "store.h"
 #include "util.h"
@@ -140,6 +141,19 @@ system_reload(struct call *call)
 		      call);
 }
 
+/* The figures /metrics serves, as JSON; agent names and trust make it an admin method. */
+static void
+system_metrics(struct call *call)
+{
+	struct json_object *r = metrics_to_json(call->d);
+
+	if (r == NULL) {
+		call_fail(call, RPC_INTERNAL_ERROR, "out of memory", NULL);
+		return;
+	}
+	call_reply(call, r);
+}
+
 static const struct param_spec ping_params[] = {
 	{ "data", json_type_string, false },
 	{ NULL, json_type_null, false },
@@ -149,5 +163,6 @@ const struct method system_methods[] = {
 	{ "system.ping", CALLER_ANY, ping_params, system_ping },
 	{ "system.status", CALLER_ANY, NULL, system_status },
 	{ "system.reload", CALLER_ADMIN, NULL, system_reload },
+	{ "system.metrics", CALLER_ADMIN, NULL, system_metrics },
 	{ NULL, CALLER_ANY, NULL, NULL },
 };

@@ -1,7 +1,17 @@
-/* The governance pipeline: justica, sofia and armor in parallel, merged fail-safe. */
+/*
+ * The governance pipeline: justica, sofia and armor in parallel, merged fail-safe.
+ *
+ * The loop thread classifies the action (m-governance.c) and queues the
+ * three subagents at once. Whichever worker finishes last merges the
+ * verdicts, builds the reply and the audit row, and hands the row straight
+ * to the audit writer: a decision costs the loop two wake-ups (the request
+ * and the commit), not five. If the deadline passes first, the loop decides
+ * instead, with the missing subagents as denies; whoever decides first wins
+ * an atomic flag, and the other stands aside.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +22,14 @@
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "jsonrpc.h"
 #include "log.h"
 #include "maestro-protocol.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "policy.h"
-#include "utf8.h"
+#include "trace.h"
 #include "util.h"
-
-static const char *const subagent_names[SUBAGENT_COUNT] = { "justica", "sofia", "armor" };
-
-/* Trust lost per denied attempt, times 1 (LOW) to 4 (CRITICAL). */
-#define TRUST_DENY_STEP 0.005
 
 struct evaluation;
 
@@ -31,8 +38,23 @@ struct subtask {
 	struct work_item item;
 	struct evaluation *ev;
 	enum subagent which;
-	bool submitted;
-	bool done; /* its done callback ran: only then may the loop read its result */
+	uint64_t start_us, end_us; /* CLOCK_REALTIME, for the trace; written before finished */
+	atomic_bool finished; /* release: its result is written */
+};
+
+/* What the loop needs after the commit, copied so no late worker is read. */
+struct decision {
+	enum verdict verdict;
+	enum risk_level risk;
+	/*
+	 * The reply, serialized by whoever decided and without audit_seq,
+	 * which the loop splices in: serializing a reply of a few hundred
+	 * bytes is not work the loop has to do.
+	 */
+	char *result_text;
+	struct metrics_decision m;
+	struct decision_trace trace;
+	char rule[sizeof ((struct check_reason *)0)->rule]; /* behind the verdict */
 };
 
 struct evaluation {
@@ -41,49 +63,28 @@ struct evaluation {
 	struct eval_input in;
 	enum risk_level client_risk;
 	char correlation_id[80];
+	char traceparent[56]; /* the caller's, or "" */
+	/* References taken on the loop, so that no worker touches the call. */
+	struct json_object *action;
 	struct json_object *context;
+	bool has_peer;
+	uid_t peer_uid;
+	pid_t peer_pid;
+	uint64_t started_mono;
 	struct subtask tasks[SUBAGENT_COUNT];
 	struct check_result results[SUBAGENT_COUNT];
+	atomic_uint pending;	/* subtasks still running */
+	atomic_bool decided;	/* the decision has been taken, by a worker or the loop */
+	atomic_bool failed;	/* the worker that decided ran out of memory */
 	/*
-	 * Who still holds the evaluation: each subtask until its done callback
-	 * ran (a worker may write its result after the deadline), and the
-	 * decision until its audit row is committed and the reply is sent.
+	 * Who still holds the evaluation: each queued subtask until its work
+	 * returned (a worker may write its result after the deadline), and the
+	 * decision until the reply is sent.
 	 */
-	unsigned refs;
-	bool decided;
-	struct event *deadline;
-	uint64_t started_mono;
+	atomic_uint refs;
+	struct event *deadline; /* also how a failed worker reaches the loop */
+	struct decision dec;
 };
-
-const char *
-verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_ALLOW: return "allow";
-	case VERDICT_ASK: return "ask";
-	case VERDICT_DENY: return "deny";
-	}
-	return "deny";
-}
-
-void
-check_add_reason(struct check_result *r, enum verdict v, const char *rule, const char *fmt, ...)
-{
-	struct check_reason *reason;
-	va_list ap;
-
-	if (v > r->verdict)
-		r->verdict = v;
-	if (r->n_reasons == CHECK_MAX_REASONS)
-		return;
-	reason = &r->reasons[r->n_reasons++];
-	snprintf(reason->rule, sizeof reason->rule, "%s", rule);
-	va_start(ap, fmt);
-	vsnprintf(reason->text, sizeof reason->text, fmt, ap);
-	va_end(ap);
-	utf8_sanitize(reason->text);
-	utf8_sanitize(reason->rule);
-}
 
 void
 eval_input_clear(struct eval_input *in)
@@ -99,61 +100,17 @@ eval_input_clear(struct eval_input *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* On any thread: the last holder frees. The deadline event is gone by then. */
 static void
 evaluation_unref(struct evaluation *ev)
 {
-	if (--ev->refs > 0)
+	if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	if (ev->deadline)
-		event_free(ev->deadline);
 	eval_input_clear(&ev->in);
+	free(ev->dec.result_text);
+	json_object_put(ev->action);
 	json_object_put(ev->context);
 	free(ev);
-}
-
-/* On a worker thread: run one subagent against the shared, read-only input. */
-static void
-subtask_work(struct work_item *item)
-{
-	struct subtask *t = (struct subtask *)((char *)item - offsetof(struct subtask, item));
-	struct check_result *r = &t->ev->results[t->which];
-	uint64_t start = now_usec(CLOCK_MONOTONIC);
-
-	switch (t->which) {
-	case SUBAGENT_JUSTICA: justica_run(&t->ev->in, r); break;
-	case SUBAGENT_SOFIA: sofia_run(&t->ev->in, r); break;
-	case SUBAGENT_ARMOR: armor_run(&t->ev->in, r); break;
-	default: break;
-	}
-	r->usec = now_usec(CLOCK_MONOTONIC) - start;
-	r->finished = true;
-}
-
-static void pipeline_decide(struct evaluation *ev);
-
-/* On the loop: a subagent finished; decide once all have. */
-static void
-subtask_done(struct work_item *item)
-{
-	struct subtask *t = (struct subtask *)((char *)item - offsetof(struct subtask, item));
-	struct evaluation *ev = t->ev;
-	bool all = true;
-
-	t->done = true;
-	for (int i = 0; i < SUBAGENT_COUNT; i++)
-		if (ev->tasks[i].submitted && !ev->tasks[i].done)
-			all = false;
-	if (all && !ev->decided)
-		pipeline_decide(ev);
-	evaluation_unref(ev);
-}
-
-static void
-on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	pipeline_decide(arg);
 }
 
 static struct json_object *
@@ -201,98 +158,140 @@ effects_json(unsigned effects)
 	return a;
 }
 
-/* The decision as the agent hears it and the audit row keeps it. */
-struct decision {
-	struct evaluation *ev;
-	enum verdict verdict;
-	enum risk_level risk;
-	struct json_object *result; /* the reply, without audit_seq */
-};
+/* No row, no allow: the reply turns into a deny that says why. NULL when out of memory. */
+static struct json_object *
+decision_refused(const char *result_text, const char *why)
+{
+	struct json_object *result = json_tokener_parse(result_text), *r, *reasons;
+	char text[256];
 
+	if (result == NULL || !json_object_object_get_ex(result, "reasons", &reasons)) {
+		json_object_put(result);
+		return NULL;
+	}
+	snprintf(text, sizeof text, "governance pipeline error: %s", why);
+	r = json_object_new_object();
+	json_object_object_add(r, "subagent", json_object_new_string("pipeline"));
+	json_object_object_add(r, "rule", json_object_new_string("pipeline.audit"));
+	json_object_object_add(r, "text", json_object_new_string(text));
+	json_object_array_add(reasons, r);
+	json_object_object_add(result, "decision", json_object_new_string("deny"));
+	json_object_object_del(result, "ask");
+	json_object_object_add(result, "audit_seq", NULL);
+	return result;
+}
+
+/* On the loop, once the row is committed or refused: the agent hears the decision. */
 static void
 decision_committed(struct audit_record *rec, void *userdata)
 {
-	struct decision *dec = userdata;
-	struct evaluation *ev = dec->ev;
-	struct json_object *reasons;
+	struct evaluation *ev = userdata;
+	struct decision *dec = &ev->dec;
+	struct json_object *result;
 
+	event_free(ev->deadline);
+	ev->deadline = NULL;
 	if (rec->error) {
-		/* No row, no allow: the agent hears deny, and why. */
-		struct json_object *r = json_object_new_object();
-
-		char text[sizeof rec->error_message + 64];
-
-		snprintf(text, sizeof text, "governance pipeline error: %s", rec->error_message);
-		json_object_object_add(dec->result, "decision", json_object_new_string("deny"));
-		json_object_object_del(dec->result, "ask");
-		json_object_object_add(r, "subagent", json_object_new_string("pipeline"));
-		json_object_object_add(r, "rule", json_object_new_string("pipeline.audit"));
-		json_object_object_add(r, "text", json_object_new_string(text));
-		json_object_object_get_ex(dec->result, "reasons", &reasons);
-		json_object_array_add(reasons, r);
-		json_object_object_add(dec->result, "audit_seq", NULL);
+		dec->verdict = VERDICT_DENY;
+		dec->m.pipeline_error = true;
+		result = decision_refused(dec->result_text, rec->error_message);
 	} else {
-		json_object_object_add(dec->result, "audit_seq", json_object_new_int64(rec->seq));
-	}
-	call_reply(ev->call, dec->result);
-	/* After the reply, off its path: a denied attempt costs trust, more the riskier it was. */
-	if (dec->verdict == VERDICT_DENY) {
-		struct agent *a = registry_find(&ev->d->agents, ev->in.agent.id);
+		size_t len = strlen(dec->result_text);
+		char *text = malloc(len + 40);
 
-		if (a != NULL) {
-			a->trust -= TRUST_DENY_STEP * (double)(dec->risk + 1);
-			if (a->trust < 0)
-				a->trust = 0;
-		}
+		/* The text ends with the object's '}'; audit_seq goes in before it. */
+		if (text != NULL)
+			snprintf(text, len + 40, "%.*s,\"audit_seq\":%lld}", (int)(len - 1),
+				 dec->result_text, (long long)rec->seq);
+		result = text != NULL ? rpc_raw_new(text) : NULL;
 	}
-	free(dec);
+	if (result != NULL)
+		call_reply(ev->call, result);
+	else
+		call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+	dec->m.verdict = (int)dec->verdict;
+	dec->m.total_usec = now_usec(CLOCK_MONOTONIC) - ev->started_mono;
+	metrics_decision(ev->d->metrics, &dec->m);
+	dec->trace.correlation_id = ev->correlation_id;
+	dec->trace.agent = ev->in.agent.id;
+	dec->trace.traceparent = ev->traceparent[0] ? ev->traceparent : NULL;
+	dec->trace.method = "governance.evaluate";
+	dec->trace.verdict = (int)dec->verdict;
+	dec->trace.risk = (int)dec->risk;
+	dec->trace.rule = dec->m.pipeline_error && rec->error ? "pipeline.audit"
+			  : dec->rule[0]			 ? dec->rule
+								 : NULL;
+	dec->trace.audit_seq = rec->error ? 0 : rec->seq;
+	dec->trace.error = dec->m.pipeline_error;
+	dec->trace.committed_us = rec->committed_us;
+	dec->trace.replied_us = now_usec(CLOCK_REALTIME);
+	/* TRACE-WIRE */
+	/*
+	 * After the reply, off its path: a denied attempt costs trust, an
+	 * allowed or asked one may now be reported on. Not when the row could
+	 * not be written: the agent's deny then was maestrod's failure, not its.
+	 */
+	if (rec->error == 0)
+		trust_after_decision(ev->d, ev->in.agent.id, (int)dec->verdict, dec->risk,
+				     ev->correlation_id);
 	evaluation_unref(ev);
 }
 
-static void
-pipeline_decide(struct evaluation *ev)
+/*
+ * Merges what the subagents said into the reply and its audit row. Runs on
+ * the worker that finished last, or on the loop at the deadline; never
+ * reads the call (the loop owns it), only what the evaluation holds.
+ */
+static struct audit_record *
+decision_build(struct evaluation *ev)
 {
-	struct maestrod *d = ev->d;
+	struct decision *dec = &ev->dec;
+	struct check_result fallback[SUBAGENT_COUNT];
+	const struct check_result *eff[SUBAGENT_COUNT];
+	enum task_state states[SUBAGENT_COUNT];
 	struct json_object *result, *reasons, *checks, *detail;
-	enum verdict verdict = VERDICT_ALLOW;
 	enum risk_level risk = ev->in.facts.risk;
 	struct audit_record *rec;
-	struct decision *dec;
-	char actor[AGENT_ID_MAX + 1];
 
-	ev->decided = true;
-	event_del(ev->deadline);
 	if (ev->client_risk > risk)
 		risk = ev->client_risk; /* a client may raise the risk, never lower it */
+	for (int i = 0; i < SUBAGENT_COUNT; i++)
+		states[i] = atomic_load_explicit(&ev->tasks[i].finished, memory_order_acquire)
+				    ? TASK_FINISHED
+			    : ev->tasks[i].item.work == NULL ? TASK_NOT_RUN
+							      : TASK_LATE;
+	dec->verdict = pipeline_merge(ev->results, states, fallback, eff);
+	dec->risk = risk;
 
 	reasons = json_object_new_array();
 	checks = json_object_new_object();
 	for (int i = 0; i < SUBAGENT_COUNT; i++) {
-		/* A worker may still be writing a result the deadline gave up on: copy, never share. */
-		struct check_result given_up = { .verdict = VERDICT_DENY };
-		const struct check_result *r = &ev->results[i];
-
-		if (!ev->tasks[i].done || !r->finished) {
-			/* Fail-safe: a subagent that did not answer never means allow. */
-			check_add_reason(&given_up, VERDICT_DENY,
-					 !ev->tasks[i].submitted ? "pipeline.queue-full"
-					 : ev->tasks[i].done	 ? "pipeline.failed"
-								 : "pipeline.timeout",
-					 "governance pipeline error: %s %s", subagent_names[i],
-					 !ev->tasks[i].submitted ? "could not be run (the worker queue is full)"
-					 : ev->tasks[i].done	 ? "failed"
-								 : "did not answer in time");
-			r = &given_up;
-		}
-		if (r->verdict > verdict)
-			verdict = r->verdict;
-		for (unsigned k = 0; k < r->n_reasons; k++)
-			json_object_array_add(reasons, reason_json(subagent_names[i], &r->reasons[k]));
-		json_object_object_add(checks, subagent_names[i], check_json(r));
+		for (unsigned k = 0; k < eff[i]->n_reasons; k++)
+			json_object_array_add(reasons, reason_json(subagent_name((enum subagent)i),
+								   &eff[i]->reasons[k]));
+		json_object_object_add(checks, subagent_name((enum subagent)i), check_json(eff[i]));
+		dec->m.subagent_finished[i] = states[i] == TASK_FINISHED;
+		dec->m.subagent_usec[i] = states[i] == TASK_FINISHED ? eff[i]->usec : 0;
+		dec->m.timeout |= states[i] == TASK_LATE;
+		dec->m.pipeline_error |= eff[i] != &ev->results[i];
 	}
+	dec->m.agent = ev->in.agent.id;
+	dec->m.risk = (int)risk;
+	/* The rule behind the verdict: the first reason that says it. */
+	for (int i = 0; i < SUBAGENT_COUNT && dec->rule[0] == '\0'; i++)
+		for (unsigned k = 0; k < eff[i]->n_reasons; k++)
+			if (eff[i]->verdict == dec->verdict) {
+				snprintf(dec->rule, sizeof dec->rule, "%s", eff[i]->reasons[k].rule);
+				break;
+			}
+	for (int i = 0; i < SUBAGENT_COUNT; i++) {
+		dec->trace.subagent_start_us[i] = states[i] == TASK_FINISHED ? ev->tasks[i].start_us : 0;
+		dec->trace.subagent_end_us[i] = states[i] == TASK_FINISHED ? ev->tasks[i].end_us : 0;
+	}
+	dec->trace.decided_us = now_usec(CLOCK_REALTIME);
 
 	result = json_object_new_object();
-	json_object_object_add(result, "decision", json_object_new_string(verdict_name(verdict)));
+	json_object_object_add(result, "decision", json_object_new_string(verdict_name(dec->verdict)));
 	json_object_object_add(result, "risk_level", json_object_new_string(risk_name(risk)));
 	json_object_object_add(result, "reasons", reasons);
 	json_object_object_add(result, "trust_score", json_object_new_double(ev->in.trust));
@@ -301,7 +300,7 @@ pipeline_decide(struct evaluation *ev)
 	json_object_object_add(result, "permissions_required",
 			       permissions_to_json(ev->in.facts.permissions));
 	json_object_object_add(result, "checks", checks);
-	if (verdict == VERDICT_ASK) {
+	if (dec->verdict == VERDICT_ASK) {
 		struct json_object *ask = json_object_new_object();
 		char q[300];
 
@@ -314,43 +313,99 @@ pipeline_decide(struct evaluation *ev)
 	detail = json_object_new_object();
 	json_object_object_add(detail, "agent", json_object_new_string(ev->in.agent.id));
 	json_object_object_add(detail, "role", json_object_new_string(ev->in.agent.role));
-	json_object_object_add(detail, "action", json_object_get(json_object_object_get(
-							 ev->call->params, "action")));
+	json_object_object_add(detail, "action", json_object_get(ev->action));
 	json_object_object_add(detail, "context", json_object_get(ev->context));
-	json_object_object_add(detail, "decision", json_object_new_string(verdict_name(verdict)));
+	json_object_object_add(detail, "decision", json_object_new_string(verdict_name(dec->verdict)));
 	json_object_object_add(detail, "risk_level", json_object_new_string(risk_name(risk)));
 	json_object_object_add(detail, "effects", effects_json(ev->in.facts.effects));
 	json_object_object_add(detail, "reasons", json_object_get(reasons));
 	json_object_object_add(detail, "checks", json_object_get(checks));
 
-	snprintf(actor, sizeof actor, "%s", ev->in.agent.id);
-	rec = audit_record_new("governance.evaluate", actor, detail);
-	dec = calloc(1, sizeof *dec);
-	if (rec == NULL || dec == NULL || (rec->correlation_id = strdup(ev->correlation_id)) == NULL) {
+	rec = audit_record_new("governance.evaluate", ev->in.agent.id, detail);
+	dec->result_text = strdup(json_object_to_json_string_ext(
+		result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(result);
+	if (rec == NULL || dec->result_text == NULL ||
+	    (rec->correlation_id = strdup(ev->correlation_id)) == NULL) {
 		audit_record_free(rec);
-		free(dec);
-		json_object_put(result);
-		call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
-		evaluation_unref(ev);
+		free(dec->result_text);
+		dec->result_text = NULL;
+		return NULL;
+	}
+	rec->has_peer = ev->has_peer;
+	rec->peer_uid = ev->peer_uid;
+	rec->peer_pid = ev->peer_pid;
+	rec->done = decision_committed;
+	rec->userdata = ev;
+	return rec;
+}
+
+/* On the loop: the decision could not even be put together. */
+static void
+decision_failed(struct evaluation *ev)
+{
+	event_free(ev->deadline);
+	ev->deadline = NULL;
+	call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+	evaluation_unref(ev);
+}
+
+/* On a worker: run one subagent against the shared, read-only input. */
+static void
+subtask_work(struct work_item *item)
+{
+	struct subtask *t = (struct subtask *)((char *)item - offsetof(struct subtask, item));
+	struct evaluation *ev = t->ev;
+	struct check_result *r = &ev->results[t->which];
+	uint64_t start = now_usec(CLOCK_MONOTONIC);
+
+	t->start_us = now_usec(CLOCK_REALTIME);
+	switch (t->which) {
+	case SUBAGENT_JUSTICA: justica_run(&ev->in, r); break;
+	case SUBAGENT_SOFIA: sofia_run(&ev->in, r); break;
+	case SUBAGENT_ARMOR: armor_run(&ev->in, r); break;
+	default: r->failed = true; break;
+	}
+	r->usec = now_usec(CLOCK_MONOTONIC) - start;
+	t->end_us = now_usec(CLOCK_REALTIME);
+	atomic_store_explicit(&t->finished, true, memory_order_release);
+
+	/* The last one to finish decides, unless the deadline already did. */
+	if (atomic_fetch_sub_explicit(&ev->pending, 1, memory_order_acq_rel) == 1 &&
+	    !atomic_exchange(&ev->decided, true)) {
+		struct audit_record *rec = decision_build(ev);
+
+		if (rec != NULL) {
+			audit_submit_or_fail(ev->d->audit, rec);
+		} else {
+			/* The loop answers; event_active() is safe from any thread. */
+			atomic_store(&ev->failed, true);
+			event_active(ev->deadline, EV_TIMEOUT, 1);
+		}
+	}
+	evaluation_unref(ev);
+}
+
+/* On the loop: the deadline passed, or a worker could not build the decision. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct evaluation *ev = arg;
+	struct audit_record *rec;
+
+	(void)fd;
+	(void)what;
+	if (atomic_load(&ev->failed)) {
+		decision_failed(ev);
 		return;
 	}
-	dec->ev = ev;
-	dec->verdict = verdict;
-	dec->risk = risk;
-	dec->result = result;
-	if (ev->call->conn != NULL) {
-		rec->has_peer = true;
-		rec->peer_uid = ev->call->conn->uid;
-		rec->peer_pid = ev->call->conn->pid;
-	}
-	rec->done = decision_committed;
-	rec->userdata = dec;
-	if (audit_submit(d->audit, rec) < 0) {
-		rec->error = -EAGAIN;
-		snprintf(rec->error_message, sizeof rec->error_message, "the audit queue is full");
-		decision_committed(rec, dec);
-		audit_record_free(rec);
-	}
+	if (atomic_exchange(&ev->decided, true))
+		return; /* a worker decided; its row is on its way */
+	rec = decision_build(ev);
+	if (rec == NULL)
+		decision_failed(ev);
+	else
+		audit_submit_or_fail(ev->d->audit, rec);
 }
 
 void
@@ -359,6 +414,7 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 		  struct json_object *context)
 {
 	struct evaluation *ev = calloc(1, sizeof *ev);
+	struct work_item *items[SUBAGENT_COUNT];
 	struct timeval tv;
 
 	if (ev == NULL || (ev->deadline = evtimer_new(d->base, on_deadline, ev)) == NULL) {
@@ -373,10 +429,20 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 	ev->in = *in;
 	memset(in, 0, sizeof *in);
 	ev->client_risk = client_risk;
+	ev->action = json_object_get(json_object_object_get(call->params, "action"));
 	ev->context = context;
+	if (call->conn != NULL) {
+		ev->has_peer = true;
+		ev->peer_uid = call->conn->uid;
+		ev->peer_pid = call->conn->pid;
+	}
 	snprintf(ev->correlation_id, sizeof ev->correlation_id, "%s", correlation_id);
-	ev->started_mono = now_usec(CLOCK_MONOTONIC);
-	ev->refs = 1; /* the decision */
+	snprintf(ev->traceparent, sizeof ev->traceparent, "%s",
+		 json_object_get_string(json_object_object_get(call->params, "traceparent")) ?: "");
+	ev->started_mono = call->started_mono_usec;
+	/* When the request was read, on the clock traces are told in. */
+	ev->dec.trace.received_us = now_usec(CLOCK_REALTIME) -
+				    (now_usec(CLOCK_MONOTONIC) - call->started_mono_usec);
 
 	for (int i = 0; i < SUBAGENT_COUNT; i++) {
 		struct subtask *t = &ev->tasks[i];
@@ -384,17 +450,22 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 		t->ev = ev;
 		t->which = (enum subagent)i;
 		t->item.work = subtask_work;
-		t->item.done = subtask_done;
-		if (workers_submit(d->workers, &t->item) == 0) {
-			t->submitted = true;
-			ev->refs++;
-		}
+		t->item.done = NULL; /* the last worker hands over to the audit writer itself */
+		items[i] = &t->item;
 	}
-	if (ev->refs == 1) {
-		pipeline_decide(ev); /* nothing could run: every check denies */
-		return;
-	}
+	/* Set before any worker can see the evaluation: the decision, and each subtask. */
+	atomic_init(&ev->pending, SUBAGENT_COUNT);
+	atomic_init(&ev->refs, 1 + SUBAGENT_COUNT);
+	atomic_init(&ev->decided, false);
+	atomic_init(&ev->failed, false);
 	tv.tv_sec = (time_t)(d->cfg.subagent_timeout_usec / 1000000u);
 	tv.tv_usec = (suseconds_t)(d->cfg.subagent_timeout_usec % 1000000u);
 	evtimer_add(ev->deadline, &tv);
+	if (workers_defer(d->workers, items, SUBAGENT_COUNT) < 0) {
+		/* Nothing could run: every check denies, now. */
+		for (int i = 0; i < SUBAGENT_COUNT; i++)
+			ev->tasks[i].item.work = NULL;
+		atomic_store(&ev->refs, 1);
+		on_deadline(-1, EV_TIMEOUT, ev);
+	}
 }

@@ -35,7 +35,7 @@ struct check_result {
 	enum verdict verdict;
 	struct check_reason reasons[CHECK_MAX_REASONS];
 	unsigned n_reasons;
-	bool finished;	   /* the worker ran it to the end */
+	bool failed;	   /* the subagent could not do its job: merged as a deny */
 	uint64_t usec;	   /* how long it took on its worker */
 	/* sofia's counsel, when it gave one */
 	bool counsel;
@@ -87,6 +87,26 @@ struct eval_input {
 void justica_run(const struct eval_input *in, struct check_result *out);
 void sofia_run(const struct eval_input *in, struct check_result *out);
 void armor_run(const struct eval_input *in, struct check_result *out);
+
+/* Where a subagent's run stood when the decision was made. */
+enum task_state {
+	TASK_NOT_RUN,	/* it could not be queued: the worker queue was full */
+	TASK_LATE,	/* it had not finished by the deadline */
+	TASK_FINISHED,	/* it ran to the end; its result may still say failed */
+};
+
+/*
+ * The merge: any deny, deny; else any ask, ask; else allow. A subagent that
+ * did not run, did not finish or failed counts as a deny with a
+ * "pipeline.*" reason: a check that cannot answer never means allow.
+ * effective[i] is set to results[i], or to fallback[i] filled with that
+ * deny; results[i] is not read unless states[i] is TASK_FINISHED.
+ */
+enum verdict pipeline_merge(const struct check_result results[SUBAGENT_COUNT],
+			    const enum task_state states[SUBAGENT_COUNT],
+			    struct check_result fallback[SUBAGENT_COUNT],
+			    const struct check_result *effective[SUBAGENT_COUNT]);
+const char *subagent_name(enum subagent which);
 
 struct evaluation;
 

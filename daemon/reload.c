@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "server.h"
 #include "util.h"
@@ -44,6 +45,12 @@ reload_restart_required(struct maestrod *d, const struct config *next, struct re
 	if (next->has_socket_group != d->started_has_group ||
 	    (next->has_socket_group && next->socket_group != d->started_group))
 		res->restart_required[res->n_restart_required++] = "socket_group";
+	/* The worker threads are started once; resizing a busy pool is not worth its risks. */
+	if (next->workers != d->started_workers)
+		res->restart_required[res->n_restart_required++] = "workers";
+	/* Rebinding would need its failure reported after the row is committed: not worth it. */
+	if (metrics_http_differs(d->metrics_http, next->metrics_host, next->metrics_port))
+		res->restart_required[res->n_restart_required++] = "metrics_listen";
 }
 
 static void

@@ -53,6 +53,45 @@ static const char *const migrations[] = {
 	"  token_created_us INTEGER NOT NULL,"
 	"  token_expires_us INTEGER"
 	") WITHOUT ROWID;",
+
+	/*
+	 * 2 -> 3: trust and usage kept across restarts, token budgets, and the
+	 * history of every trust change (no foreign key: the history of a
+	 * deleted agent stays, like its audit rows).
+	 */
+	"ALTER TABLE agents ADD COLUMN trust REAL NOT NULL DEFAULT 0.8"
+	"  CHECK (trust >= 0 AND trust <= 1);"
+	"ALTER TABLE agents ADD COLUMN token_budget INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (token_budget >= 0);"
+	"ALTER TABLE agents ADD COLUMN budget_period TEXT NOT NULL DEFAULT 'day'"
+	"  CHECK (budget_period IN ('day', 'week', 'month', 'total'));"
+	"ALTER TABLE agents ADD COLUMN period_start_us INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE agents ADD COLUMN tokens_used INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE agents ADD COLUMN cost_used REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE agents ADD COLUMN tokens_total INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE trust_history ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  agent TEXT NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  old REAL NOT NULL,"
+	"  new REAL NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  correlation_id TEXT"
+	");"
+	"CREATE INDEX trust_history_agent ON trust_history(agent, time_us);",
+
+	/*
+	 * 3 -> 4: each decision's trace, one row per trace: its spans as a
+	 * JSON array, so that a decision costs the writer one more row, not six.
+	 */
+	"CREATE TABLE traces ("
+	"  trace_id TEXT PRIMARY KEY,"
+	"  correlation_id TEXT NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  spans TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX traces_correlation ON traces(correlation_id);"
+	"CREATE INDEX traces_time ON traces(time_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

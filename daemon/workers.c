@@ -22,7 +22,11 @@ struct worker_pool {
 	struct item_list done;
 	unsigned queued;
 	unsigned queue_max;
+	unsigned idle; /* threads waiting for work */
 	bool stopping;
+	/* Loop thread only: deferred items, queued together by workers_flush(). */
+	struct item_list deferred;
+	unsigned n_deferred;
 };
 
 static void *
@@ -30,23 +34,35 @@ worker_thread(void *arg)
 {
 	struct worker_pool *p = arg;
 	struct work_item *item;
+	bool back;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (STAILQ_EMPTY(&p->queue) && !p->stopping)
+		while (STAILQ_EMPTY(&p->queue) && !p->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->wake, &p->lock);
+			p->idle--;
+		}
 		item = STAILQ_FIRST(&p->queue);
 		if (item == NULL)
 			break; /* stopping, nothing left */
 		STAILQ_REMOVE_HEAD(&p->queue, entry);
 		p->queued--;
+		/* Pass the wake-up on: the loop wakes one worker, not one per item. */
+		if (!STAILQ_EMPTY(&p->queue) && p->idle > 0)
+			pthread_cond_signal(&p->wake);
 		pthread_mutex_unlock(&p->lock);
+
+		/* Read first: an item without done may be freed by its own work. */
+		back = item->done != NULL;
 
 		item->work(item);
 
 		pthread_mutex_lock(&p->lock);
-		STAILQ_INSERT_TAIL(&p->done, item, entry);
-		event_active(p->ev_done, EV_READ, 0);
+		if (back) {
+			STAILQ_INSERT_TAIL(&p->done, item, entry);
+			event_active(p->ev_done, EV_READ, 0);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -89,6 +105,7 @@ workers_start(struct event_base *base, unsigned threads, unsigned queue_max,
 	p->queue_max = queue_max;
 	STAILQ_INIT(&p->queue);
 	STAILQ_INIT(&p->done);
+	STAILQ_INIT(&p->deferred);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->ev_done = event_new(base, -1, 0, workers_on_done, p);
@@ -114,6 +131,7 @@ workers_stop(struct worker_pool *p)
 {
 	if (p == NULL)
 		return NULL;
+	workers_flush(p); /* what was deferred is finished like the rest */
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->wake);
@@ -130,6 +148,50 @@ workers_stop(struct worker_pool *p)
 	return NULL;
 }
 
+/*
+ * Called with the lock held. One sleeper is enough: each worker that takes
+ * an item wakes the next while work is left, so the loop pays for a single
+ * wake-up however many items it queued.
+ */
+static void
+wake_one(struct worker_pool *p)
+{
+	if (p->idle > 0)
+		pthread_cond_signal(&p->wake);
+}
+
+int
+workers_defer(struct worker_pool *p, struct work_item *const *items, unsigned n)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		return -ESHUTDOWN;
+	}
+	if (p->queued + p->n_deferred + n > p->queue_max) {
+		pthread_mutex_unlock(&p->lock);
+		return -EAGAIN;
+	}
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < n; i++)
+		STAILQ_INSERT_TAIL(&p->deferred, items[i], entry);
+	p->n_deferred += n;
+	return 0;
+}
+
+void
+workers_flush(struct worker_pool *p)
+{
+	if (p->n_deferred == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	STAILQ_CONCAT(&p->queue, &p->deferred);
+	p->queued += p->n_deferred;
+	wake_one(p);
+	p->n_deferred = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
 int
 workers_submit(struct worker_pool *p, struct work_item *item)
 {
@@ -138,13 +200,13 @@ workers_submit(struct worker_pool *p, struct work_item *item)
 		pthread_mutex_unlock(&p->lock);
 		return -ESHUTDOWN;
 	}
-	if (p->queued >= p->queue_max) {
+	if (p->queued + p->n_deferred >= p->queue_max) {
 		pthread_mutex_unlock(&p->lock);
 		return -EAGAIN;
 	}
 	STAILQ_INSERT_TAIL(&p->queue, item, entry);
 	p->queued++;
-	pthread_cond_signal(&p->wake);
+	wake_one(p);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }

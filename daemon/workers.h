@@ -10,7 +10,8 @@ struct worker_pool;
 /*
  * One piece of work: work runs on a worker thread, then done runs on the
  * loop thread. The item belongs to the submitter, who must keep it alive
- * until done has run.
+ * until done has run. With done NULL, nothing comes back to the loop: the
+ * item must then see to its own hand-over (and lifetime) from work.
  */
 struct work_item {
 	void (*work)(struct work_item *item);
@@ -25,6 +26,15 @@ struct worker_pool *workers_stop(struct worker_pool *pool);
 
 /* Queues item. Returns 0, or -EAGAIN when the queue is full, -ESHUTDOWN when stopping. */
 int workers_submit(struct worker_pool *pool, struct work_item *item);
+/*
+ * Loop thread: takes all n items or none of them (returning as
+ * workers_submit()), but queues them only at the next workers_flush(),
+ * which the daemon calls once per turn of its event loop. The requests
+ * read in one turn then cost the loop one lock and one wake-up, instead
+ * of a wake-up per item.
+ */
+int workers_defer(struct worker_pool *pool, struct work_item *const *items, unsigned n);
+void workers_flush(struct worker_pool *pool);
 
 unsigned workers_queued(struct worker_pool *pool);
 

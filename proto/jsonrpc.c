@@ -352,6 +352,36 @@ rpc_request_new(struct json_object *id, const char *method, struct json_object *
 	return msg;
 }
 
+static int
+raw_to_string(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const char *text = json_object_get_userdata(jso);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+static void
+raw_free(struct json_object *jso, void *userdata)
+{
+	(void)jso;
+	free(userdata);
+}
+
+struct json_object *
+rpc_raw_new(char *text)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL) {
+		free(text);
+		return NULL;
+	}
+	json_object_set_serializer(o, raw_to_string, text, raw_free);
+	return o;
+}
+
 const char *
 rpc_to_line(struct json_object *msg, size_t *len)
 {

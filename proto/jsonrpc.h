@@ -56,6 +56,12 @@ struct json_object *rpc_parse_json(const char *text, size_t len, struct rpc_erro
  * for a JSON null) and take over result, data and params.
  */
 struct json_object *rpc_result_new(struct json_object *id, struct json_object *result);
+/*
+ * A value that serializes as text, verbatim: JSON already serialized
+ * elsewhere (on a worker thread, say) and not worth parsing back. Takes
+ * over text, which must be valid JSON on one line. NULL when out of memory.
+ */
+struct json_object *rpc_raw_new(char *text);
 struct json_object *rpc_error_new(struct json_object *id, int code,
 				  const char *message, struct json_object *data);
 struct json_object *rpc_notification_new(const char *method, struct json_object *params);

@@ -432,12 +432,13 @@ class Cli(AgentCase):
 
         p = self.ctl_ok("agent", "list")
         lines = p.stdout.splitlines()
-        self.assertEqual(lines[0].split(), ["ID", "ROLE", "STATUS", "PERMISSIONS"], p.stdout)
+        self.assertEqual(lines[0].split(), ["ID", "ROLE", "STATUS", "TRUST", "PERMISSIONS"],
+                         p.stdout)
         rows = {l.split()[0]: l.split() for l in lines[1:]}
         self.assertEqual(sorted(rows), ["bot", "obs"], p.stdout)
-        self.assertEqual(rows["bot"], ["bot", "executor", "active",
+        self.assertEqual(rows["bot"], ["bot", "executor", "active", "0.80",
                                        "read_files,write_files,execute_commands,network_access,read_secrets"])
-        self.assertEqual(rows["obs"], ["obs", "observer", "active", "read_files"])
+        self.assertEqual(rows["obs"], ["obs", "observer", "active", "0.80", "read_files"])
         self.assertNotIn(token, p.stdout)
 
         listed = self.ctl_json("agent", "list")

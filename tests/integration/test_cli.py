@@ -119,6 +119,12 @@ class CliAgainstDaemon(MaestroTestCase):
                          "these changes take effect after a restart: audit_sync\n"
                          % self.d.config_path)
 
+    def test_reload_workers_needs_restart(self):
+        # The pool is started once: a new size is reported, not pretended.
+        self.d.write_config("workers = 2\n")
+        r = json.loads(self.d.ctl("reload", json_out=True).stdout)
+        self.assertEqual(r["restart_required"], ["workers"])
+
     def test_reload_restart_required_until_restarted(self):
         # The store keeps running with audit_sync = normal until a restart,
         # so every reload of a file that says full must still say so.

@@ -734,7 +734,9 @@ START_TEST(test_agent_to_json)
 			    "\"write_files\",\"execute_commands\",\"network_access\"],\"status\":"
 			    "\"active\",\"description\":null,\"created_at\":1795676317,\"updated_at\":"
 			    "1795676318,\"expires_at\":null,\"token_created_at\":1795676317,"
-			    "\"token_expires_at\":null}");
+			    "\"token_expires_at\":null,\"trust\":0.0,\"token_budget\":null,"
+			    "\"budget_period\":\"day\",\"tokens_used\":0,\"cost_used\":0.0,"
+			    "\"tokens_total\":0}");
 	assert_no_hash(s, a->token_hash);
 	ck_assert(!contains(s, text + 13));
 	json_object_put(o);
@@ -746,6 +748,10 @@ START_TEST(test_agent_to_json)
 	a->suspend_reason = strdup("incident 42");
 	a->expires_us = 1800000000000000;
 	a->token_expires_us = 1796281117500000;
+	a->trust = 0.25;
+	a->token_budget = 1000;
+	a->budget_period = BUDGET_TOTAL;
+	a->tokens_used = a->tokens_total = 5;
 	o = agent_to_json(a);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	ck_assert_str_eq(s, "{\"id\":\"build-bot\",\"role\":\"executor\",\"permissions\":"
@@ -753,7 +759,9 @@ START_TEST(test_agent_to_json)
 			    "\"status\":\"suspended\",\"description\":\"deploys \\\"things\\\"\","
 			    "\"suspend_reason\":\"incident 42\",\"created_at\":1795676317,"
 			    "\"updated_at\":1795676318,\"expires_at\":1800000000,\"token_created_at\":"
-			    "1795676317,\"token_expires_at\":1796281117}");
+			    "1795676317,\"token_expires_at\":1796281117,\"trust\":0.25,"
+			    "\"token_budget\":1000,\"budget_period\":\"total\",\"tokens_used\":5,"
+			    "\"cost_used\":0.0,\"tokens_total\":5}");
 	assert_no_hash(s, a->token_hash);
 	json_object_put(o);
 
@@ -763,7 +771,7 @@ START_TEST(test_agent_to_json)
 	o = agent_to_json(a);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	assert_no_hash(s, a->token_hash);
-	ck_assert_int_eq(json_object_object_length(o), 11);
+	ck_assert_int_eq(json_object_object_length(o), 17);
 	json_object_put(o);
 	agent_free(a);
 }
