@@ -32,6 +32,11 @@ struct audit {
 	uint64_t batch_oldest_mono;  /* the same for the batch being committed; 0 when idle */
 	struct audit_stats stats;
 	int wal_frames; /* in the WAL after the last commit; writer thread only */
+	struct {
+		audit_observer_fn fn;
+		void *arg;
+	} observers[AUDIT_MAX_OBSERVERS]; /* loop thread only */
+	unsigned n_observers;
 };
 
 /*
@@ -292,8 +297,23 @@ audit_run_callbacks(struct audit *a)
 		STAILQ_REMOVE_HEAD(&done, entry);
 		if (rec->done != NULL)
 			rec->done(rec, rec->userdata);
+		/* Rows only: store jobs and rows that failed were never on the trail. */
+		if (rec->event != NULL && rec->error == 0)
+			for (unsigned i = 0; i < a->n_observers; i++)
+				a->observers[i].fn(rec, a->observers[i].arg);
 		audit_record_free(rec);
 	}
+}
+
+int
+audit_add_observer(struct audit *a, audit_observer_fn fn, void *arg)
+{
+	if (a->n_observers == AUDIT_MAX_OBSERVERS)
+		return -ENOSPC;
+	a->observers[a->n_observers].fn = fn;
+	a->observers[a->n_observers].arg = arg;
+	a->n_observers++;
+	return 0;
 }
 
 static void

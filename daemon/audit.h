@@ -103,6 +103,16 @@ int audit_submit(struct audit *a, struct audit_record *rec);
  */
 void audit_submit_or_fail(struct audit *a, struct audit_record *rec);
 
+/*
+ * Observers see every row once it is committed, on the loop thread, after
+ * its submitter's done callback: audit.follow streams them, telemetry
+ * exports them. rec (with seq set) is valid only during the call; an
+ * observer must not block. Returns 0 or -ENOSPC past AUDIT_MAX_OBSERVERS.
+ */
+#define AUDIT_MAX_OBSERVERS 4
+typedef void (*audit_observer_fn)(const struct audit_record *rec, void *arg);
+int audit_add_observer(struct audit *a, audit_observer_fn fn, void *arg);
+
 /* Whether audit_submit() would find room now. */
 bool audit_has_room(struct audit *a);
 
