@@ -34,14 +34,14 @@ spawn_report_status(const char *exe, int status, const char *when)
 
 /* Between fork and exec: only async-signal-safe calls, then _exit. */
 static _Noreturn void
-spawn_child(char *exe, char *socket, char *db, pid_t parent)
+spawn_child(char *exe, char *socket, char *db, char *config, pid_t parent)
 {
 	/* execv() takes char *const[]; these copies make that honest. */
-	char opt_socket[] = "--socket", opt_db[] = "--db";
+	char opt_socket[] = "--socket", opt_db[] = "--db", opt_config[] = "--config";
 	char opt_log[] = "--log-level", level[] = "warning";
 	char *argv[] = {
 		exe, opt_socket, socket, opt_db, db,
-		opt_log, level, NULL,
+		opt_config, config, opt_log, level, NULL,
 	};
 	int fd;
 
@@ -99,8 +99,9 @@ spawn_wait_ready(const char *exe, struct daemon_proc *d)
 int
 daemon_start(const char *exe, struct daemon_proc *d)
 {
-	char db[sizeof d->dir + 16];
+	char db[sizeof d->dir + 16], config[sizeof d->dir + 16];
 	pid_t parent = getpid();
+	FILE *f;
 	char *exe_copy;
 	int r;
 
@@ -119,6 +120,23 @@ daemon_start(const char *exe, struct daemon_proc *d)
 	}
 	snprintf(d->socket, sizeof d->socket, "%s/maestrod.sock", d->dir);
 	snprintf(db, sizeof db, "%s/maestro.db", d->dir);
+	/*
+	 * The governance mix's dangerous commands are denied, and every deny
+	 * costs the agent trust: with suspension on, the bench agent would be
+	 * suspended after a few dozen, as a real one should be, and every
+	 * later request would be refused instead of decided.
+	 */
+	snprintf(config, sizeof config, "%s/maestrod.conf", d->dir);
+	f = fopen(config, "we");
+	r = f == NULL ? -errno : 0;
+	if (f != NULL && (fputs("trust_suspend = 0\n", f) < 0) + (fclose(f) != 0))
+		r = -EIO;
+	if (r < 0) {
+		fprintf(stderr, "maestro-bench: cannot write %s: %s\n", config, strerror(-r));
+		free(exe_copy);
+		daemon_stop(d);
+		return r;
+	}
 
 	fflush(NULL); /* or the child's exit could print our buffers twice */
 	d->pid = fork();
@@ -130,7 +148,7 @@ daemon_start(const char *exe, struct daemon_proc *d)
 		return r;
 	}
 	if (d->pid == 0)
-		spawn_child(exe_copy, d->socket, db, parent);
+		spawn_child(exe_copy, d->socket, db, config, parent);
 	free(exe_copy);
 
 	r = spawn_wait_ready(exe, d);

@@ -65,6 +65,96 @@ print_decision(struct json_object *r)
 	printf("\n");
 }
 
+/* The verdict's exit code: 0 allow, 3 deny, 4 ask. */
+static int
+decision_exit(struct json_object *r)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(r, "decision", &v))
+		return EXIT_OK;
+	if (strcmp(json_object_get_string(v), "deny") == 0)
+		return EXIT_DENIED;
+	if (strcmp(json_object_get_string(v), "ask") == 0)
+		return EXIT_ASK;
+	return EXIT_OK;
+}
+
+/*
+ * evaluate --wait: the decision was ask; wait up to wait_s for a person on
+ * the same connection (still the agent's), and once decided, evaluate the
+ * same action again, which the decision now answers. Takes over params.
+ */
+static int
+evaluate_wait(struct ctl *ctl, struct json_object *params, struct json_object *first,
+	      long long wait_s)
+{
+	struct json_object *ask, *p, *w = NULL, *r = NULL;
+	const char *id, *decision, *status;
+	bool approved;
+	int saved = ctl->rpc.timeout_ms, ec;
+
+	if (!json_object_object_get_ex(first, "ask", &ask) ||
+	    (id = json_object_get_string(json_object_object_get(ask, "approval_id"))) == NULL) {
+		/* An ask with nothing to wait for (an older maestrod): as without --wait. */
+		json_object_put(params);
+		return EXIT_ASK;
+	}
+	if (!ctl->json)
+		fprintf(stderr, "waiting up to %llds for a person to decide approval %s "
+				"(maestroctl approve %s)\n", wait_s, id, id);
+	p = json_object_new_object();
+	json_object_object_add(p, "id", json_object_new_string(id));
+	json_object_object_add(p, "timeout", json_object_new_int64(wait_s));
+	/* maestrod answers within wait_s; the usual timeout is for the answer after that. */
+	if (ctl->rpc.timeout_ms > 0)
+		ctl->rpc.timeout_ms += (int)wait_s * 1000;
+	ec = ctl_call(ctl, "approval.wait", p, &w);
+	ctl->rpc.timeout_ms = saved;
+	if (ec != EXIT_OK) {
+		json_object_put(params);
+		return ec;
+	}
+	if (ctl->json)
+		ctl_print_json(w);
+	decision = json_object_get_string(json_object_object_get(w, "decision"));
+	if (decision == NULL) {
+		if (!ctl->json)
+			printf("still waiting for a person after %llds (approval %s)\n", wait_s, id);
+		json_object_put(w);
+		json_object_put(params);
+		return EXIT_ASK;
+	}
+	status = json_object_get_string(json_object_object_get(w, "status"));
+	if (strcmp(decision, "allow") != 0 && (status == NULL || strcmp(status, "denied") != 0)) {
+		/* Expired: asking again would only ask a person again. */
+		if (!ctl->json)
+			printf("expired: no one decided approval %s in time\n", id);
+		json_object_put(w);
+		json_object_put(params);
+		return EXIT_DENIED;
+	}
+	/*
+	 * Approved or denied: evaluate again, so that the decision answers
+	 * an evaluation (a denial is used up, not left for the next attempt)
+	 * and the audit trail ends with the verdict the agent acted on. A
+	 * denial's reason carries the person's note.
+	 */
+	approved = strcmp(decision, "allow") == 0;
+	json_object_put(w);
+	ec = ctl_call(ctl, "governance.evaluate", params, &r);
+	if (ec != EXIT_OK)
+		return ec;
+	if (ctl->json)
+		ctl_print_json(r);
+	else
+		print_decision(r);
+	ec = decision_exit(r);
+	json_object_put(r);
+	/* What the person said stands, whatever the policy says by now. */
+	return approved ? ec : EXIT_DENIED;
+}
+
 static int
 cmd_evaluate(struct ctl *ctl, int argc, char **argv)
 {
@@ -73,9 +163,11 @@ cmd_evaluate(struct ctl *ctl, int argc, char **argv)
 		{ "cwd", required_argument, NULL, 'c' },
 		{ "workspace", required_argument, NULL, 'w' },
 		{ "description", required_argument, NULL, 'd' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *params, *action, *r = NULL, *v;
+	struct json_object *params, *action, *r = NULL;
+	long long wait_s = -1;
 	const char *risk = NULL, *cwd = NULL, *workspace = NULL, *description = NULL;
 	char here[4096];
 	size_t k;
@@ -88,6 +180,16 @@ cmd_evaluate(struct ctl *ctl, int argc, char **argv)
 		case 'c': cwd = optarg; break;
 		case 'w': workspace = optarg; break;
 		case 'd': description = optarg; break;
+		case 'W':
+			/* 0 is allowed: look once, without waiting. maestrod waits an hour at most. */
+			if (strcmp(optarg, "0") != 0 &&
+			    (ctl_parse_duration(optarg, &wait_s) < 0 || wait_s > 3600)) {
+				fprintf(stderr, "maestroctl: --wait takes up to 3600 seconds\n");
+				return EXIT_USAGE;
+			}
+			if (strcmp(optarg, "0") == 0)
+				wait_s = 0;
+			break;
 		default: goto usage;
 		}
 	}
@@ -132,25 +234,28 @@ cmd_evaluate(struct ctl *ctl, int argc, char **argv)
 	if (risk != NULL)
 		json_object_object_add(params, "risk_level", json_object_new_string(risk));
 
-	ec = ctl_call(ctl, "governance.evaluate", params, &r);
-	if (ec != EXIT_OK)
+	/* Kept for evaluate --wait, which asks again about the very same action. */
+	ec = ctl_call(ctl, "governance.evaluate", wait_s >= 0 ? json_object_get(params) : params, &r);
+	if (ec != EXIT_OK) {
+		if (wait_s >= 0)
+			json_object_put(params);
 		return ec;
+	}
 	if (ctl->json)
 		ctl_print_json(r);
 	else
 		print_decision(r);
-	ec = EXIT_OK;
-	if (json_object_object_get_ex(r, "decision", &v)) {
-		if (strcmp(json_object_get_string(v), "deny") == 0)
-			ec = EXIT_DENIED;
-		else if (strcmp(json_object_get_string(v), "ask") == 0)
-			ec = EXIT_ASK;
-	}
+	ec = decision_exit(r);
+	if (ec == EXIT_ASK && wait_s >= 0)
+		ec = evaluate_wait(ctl, params, r, wait_s);
+	else if (wait_s >= 0)
+		json_object_put(params);
 	json_object_put(r);
 	return ec;
 usage:
 	fprintf(stderr, "usage: maestroctl [--agent NAME] evaluate [--risk LEVEL] [--cwd DIR] "
 			"[--workspace DIR] [--description TEXT]\n"
+			"         [--wait SECONDS]\n"
 			"         shell CMD | file-read PATH | file-write PATH | file-delete PATH |\n"
 			"         network URL | mcp SERVER TOOL [JSON] | prompt TEXT\n");
 	return EXIT_USAGE;

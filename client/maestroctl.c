@@ -15,6 +15,11 @@ static const struct command *const command_groups[] = {
 	agent_commands,
 	governance_commands,
 	policy_commands,
+	approval_commands,
+	trace_commands,
+	audit_commands,
+	top_commands,
+	sofia_commands,
 };
 
 static void

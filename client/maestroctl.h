@@ -39,6 +39,14 @@ extern const struct command system_commands[];
 extern const struct command agent_commands[];
 extern const struct command governance_commands[];
 extern const struct command policy_commands[];
+extern const struct command approval_commands[];
+extern const struct command trace_commands[];
+extern const struct command audit_commands[];
+extern const struct command top_commands[];
+extern const struct command sofia_commands[];
+
+/* maestroctl audit verify (cmd-audit-verify.c); argv[0] is "verify". */
+int cmd_audit_verify(struct ctl *ctl, int argc, char **argv);
 
 /*
  * Calls method and handles the failures every command handles the same

@@ -1,6 +1,7 @@
 /* The audit writer: one thread that group-commits audit rows to SQLite. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
+#include "audit-head.h"
 #include "audit.h"
 #include "log.h"
 #include "metrics.h"
@@ -31,6 +33,11 @@ struct audit {
 	uint64_t oldest_queued_mono; /* when the head of the queue was submitted */
 	uint64_t batch_oldest_mono;  /* the same for the batch being committed; 0 when idle */
 	struct audit_stats stats;
+	/* Chain settings (under lock), copied into head before each batch. */
+	unsigned checkpoint_every;
+	int64_t max_rows, max_age_usec;
+	bool prune_wanted; /* the settings changed: prune even with nothing to write */
+	struct audit_head head; /* writer thread only */
 	int wal_frames; /* in the WAL after the last commit; writer thread only */
 	struct {
 		audit_observer_fn fn;
@@ -132,8 +139,11 @@ static int
 audit_insert(struct audit *a, struct audit_record *rec)
 {
 	sqlite3_stmt *st = a->insert;
+	char hash[AUDIT_HASH_HEX_SIZE];
 	int r;
 
+	/* The row's place in the chain: the writer gives seq, so it can hash over it. */
+	audit_head_link(&a->head, rec, hash);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, rec->time_us);
@@ -145,10 +155,18 @@ audit_insert(struct audit *a, struct audit_record *rec)
 	}
 	sqlite3_bind_text(st, 6, rec->correlation_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, rec->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, rec->seq);
+	sqlite3_bind_text(st, 9, a->head.hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, hash, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_DONE) {
+		rec->seq = 0;
 		return r;
-	rec->seq = sqlite3_last_insert_rowid(a->db);
+	}
+	/* For observers: a follower sees the row as a query would return it. */
+	memcpy(rec->prev_hash, a->head.hash, sizeof rec->prev_hash);
+	memcpy(rec->hash, hash, sizeof rec->hash);
+	audit_head_advance(&a->head, rec->seq, hash);
 	return SQLITE_OK;
 }
 
@@ -189,6 +207,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	const char *why = NULL;
 	int r;
 
+	audit_head_begin(&a->head);
 	r = sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL);
 	if (r == SQLITE_OK) {
 		STAILQ_FOREACH(rec, batch, entry) {
@@ -197,6 +216,9 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 				break;
 		}
 	}
+	/* A checkpoint commits with the rows it signs, or not at all. */
+	if (r == SQLITE_OK)
+		r = audit_head_checkpoint_due(&a->head);
 	if (r == SQLITE_OK)
 		r = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
 	if (r == SQLITE_OK)
@@ -213,7 +235,30 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	sqlite3_reset(a->insert);
 	if (!sqlite3_get_autocommit(a->db))
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The rows are gone, so the head goes back to where they would have chained. */
+	audit_head_rollback(&a->head);
 	return false;
+}
+
+/*
+ * Retention, one small transaction at a time while nothing is queued, so
+ * a decision waits for at most one prune batch. Called and returns with
+ * the lock held.
+ */
+static void
+audit_prune_while_idle(struct audit *a)
+{
+	while (STAILQ_EMPTY(&a->queue) && !a->stopping && (a->max_rows || a->max_age_usec)) {
+		int r;
+
+		a->head.max_rows = a->max_rows;
+		a->head.max_age_usec = a->max_age_usec;
+		pthread_mutex_unlock(&a->lock);
+		r = audit_head_prune(&a->head);
+		pthread_mutex_lock(&a->lock);
+		if (r <= 0)
+			break;
+	}
 }
 
 static void *
@@ -230,10 +275,17 @@ audit_thread(void *arg)
 		int64_t last = 0;
 		uint64_t started, elapsed, ended;
 
-		while (STAILQ_EMPTY(&a->queue) && !a->stopping)
+		while (STAILQ_EMPTY(&a->queue) && !a->stopping) {
+			if (a->prune_wanted) {
+				a->prune_wanted = false;
+				audit_prune_while_idle(a);
+				continue;
+			}
 			pthread_cond_wait(&a->wake, &a->lock);
+		}
 		if (STAILQ_EMPTY(&a->queue))
 			break; /* stopping and nothing left */
+		a->head.checkpoint_every = a->checkpoint_every;
 
 		/* Group commit: take everything queued since the last commit. */
 		STAILQ_CONCAT(&batch, &a->queue);
@@ -277,8 +329,11 @@ audit_thread(void *arg)
 			audit_maybe_checkpoint(a, idle);
 			pthread_mutex_lock(&a->lock);
 		}
+		audit_prune_while_idle(a);
 	}
 	pthread_mutex_unlock(&a->lock);
+	/* The head as maestrod stops, signed: a cut-off tail shows against it. */
+	audit_head_checkpoint_now(&a->head);
 	return NULL;
 }
 
@@ -329,6 +384,7 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	    struct audit **out)
 {
 	struct audit *a = calloc(1, sizeof *a);
+	char msg[PATH_MAX + 200];
 	int r;
 
 	if (a == NULL)
@@ -339,12 +395,21 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	STAILQ_INIT(&a->done);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->wake, NULL);
+	a->checkpoint_every = AUDIT_CHECKPOINT_EVERY_DEFAULT;
+	r = audit_head_open(&a->head, db, msg, sizeof msg);
+	if (r < 0) {
+		log_error("audit: %s", msg);
+		free(a);
+		return r;
+	}
 	r = sqlite3_prepare_v3(db,
 			       "INSERT INTO audit (time_us, event, actor, peer_uid, peer_pid,"
-			       " correlation_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " correlation_id, detail, seq, prev_hash, hash)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &a->insert, NULL);
 	if (r != SQLITE_OK) {
 		log_error("audit: cannot prepare the insert: %s", sqlite3_errmsg(db));
+		audit_head_close(&a->head);
 		free(a);
 		return -EIO;
 	}
@@ -353,6 +418,7 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	a->ev_done = event_new(base, -1, 0, audit_on_done, a);
 	if (a->ev_done == NULL) {
 		sqlite3_finalize(a->insert);
+		audit_head_close(&a->head);
 		free(a);
 		return -ENOMEM;
 	}
@@ -360,6 +426,7 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	if (r != 0) {
 		event_free(a->ev_done);
 		sqlite3_finalize(a->insert);
+		audit_head_close(&a->head);
 		free(a);
 		return -r;
 	}
@@ -380,6 +447,7 @@ audit_stop(struct audit *a)
 	audit_run_callbacks(a);
 	event_free(a->ev_done);
 	sqlite3_finalize(a->insert);
+	audit_head_close(&a->head);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->wake);
 	free(a);
@@ -461,5 +529,18 @@ audit_set_queue_max(struct audit *a, unsigned queue_max)
 {
 	pthread_mutex_lock(&a->lock);
 	a->queue_max = queue_max;
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
+audit_set_chain(struct audit *a, unsigned checkpoint_every, int64_t max_rows,
+		int64_t max_age_usec)
+{
+	pthread_mutex_lock(&a->lock);
+	a->checkpoint_every = checkpoint_every;
+	a->max_rows = max_rows;
+	a->max_age_usec = max_age_usec;
+	a->prune_wanted = true;
+	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 }

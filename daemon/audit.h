@@ -40,6 +40,8 @@ struct audit_record {
 	char *detail;	      /* a JSON object as text */
 	/* Set by the writer. */
 	int64_t seq;
+	char prev_hash[65];    /* its place in the chain (lowercase hex SHA-256) */
+	char hash[65];
 	uint64_t committed_us; /* CLOCK_REALTIME when its transaction ended, either way */
 	int error;	      /* 0, or a negative errno when the commit failed */
 	char error_message[160];
@@ -118,5 +120,14 @@ bool audit_has_room(struct audit *a);
 
 void audit_get_stats(struct audit *a, struct audit_stats *st);
 void audit_set_queue_max(struct audit *a, unsigned queue_max);
+
+/*
+ * The hash chain's settings (maestro-audit(7)): a signed checkpoint every
+ * checkpoint_every rows (0: only at shutdown), and retention by rows and
+ * by age (0: off), applied by the writer between its commits.
+ */
+#define AUDIT_CHECKPOINT_EVERY_DEFAULT 1000
+void audit_set_chain(struct audit *a, unsigned checkpoint_every, int64_t max_rows,
+		     int64_t max_age_usec);
 
 #endif

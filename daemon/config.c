@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "counsel-backend.h"
 #include "log.h"
 #include "maestro-protocol.h"
 #include "trust.h"
@@ -37,7 +38,11 @@ config_init(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->workers = 4;
 	cfg->subagent_timeout_usec = 500000u;
+	cfg->approval_timeout_usec = 15 * 60 * 1000000ull;
 	cfg->trust_suspend = TRUST_SUSPEND_DEFAULT;
+	cfg->audit_checkpoint_every = 1000; /* AUDIT_CHECKPOINT_EVERY_DEFAULT */
+	cfg->otlp_queue_max = 4096;
+	cfg->counsel_timeout_usec = COUNSEL_TIMEOUT_DEFAULT_USEC;
 }
 
 void
@@ -49,6 +54,9 @@ config_clear(struct config *cfg)
 	free(cfg->allowed_gids);
 	free(cfg->policy_path);
 	free(cfg->metrics_host);
+	free(cfg->otlp_endpoint);
+	free(cfg->counsel_backend);
+	free(cfg->counsel_model);
 	config_init(cfg);
 }
 
@@ -152,6 +160,45 @@ set_duration(const struct cursor *c, const char *key, const char *v, uint64_t *o
 		return config_fail(c, v, "%s must be a duration from 0 to 1 hour, such as 5s", key);
 	*out = n * mult;
 	return 0;
+}
+
+/*
+ * Audit retention (maestro-audit(7)): "off", a row count, or an age in
+ * h, d or w. Ages reach years, past what set_duration() allows.
+ */
+static int
+set_audit_retention(const struct cursor *c, const char *key, const char *v, bool age,
+		    int64_t *out)
+{
+	unsigned long long n, mult = 1;
+	char num[32];
+	size_t len = strlen(v);
+
+	if (strcmp(v, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (age) {
+		if (len < 2 || strchr("hdw", v[len - 1]) == NULL)
+			goto bad;
+		mult = v[len - 1] == 'h' ? 3600 : v[len - 1] == 'd' ? 86400 : 7 * 86400;
+		mult *= 1000000ull;
+		len--;
+	}
+	if (len == 0 || len >= sizeof num)
+		goto bad;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	/* Up to 100 years, or a billion rows: bounds no one means to pass. */
+	if (parse_uint(num, age ? 36500ull * 86400 * 1000000 / mult : 1000000000ull, &n) < 0 ||
+	    n == 0)
+		goto bad;
+	*out = (int64_t)(n * mult);
+	return 0;
+bad:
+	return config_fail(c, v, age ? "%s must be off or an age such as 12h, 90d or 52w"
+				     : "%s must be off or a number of rows from 1 to 1000000000",
+			   key);
 }
 
 static int
@@ -329,6 +376,58 @@ set_metrics_listen(struct config *cfg, const struct cursor *c, const char *key, 
 	return 0;
 }
 
+/*
+ * The base URL of an OTLP/HTTP receiver; /v1/traces and /v1/logs are
+ * added. Anything but http and https is refused: the URL goes to libcurl,
+ * which would otherwise speak file://, ftp:// and more.
+ */
+static int
+set_otlp_endpoint(struct config *cfg, const struct cursor *c, const char *key, const char *v)
+{
+	size_t scheme = strncmp(v, "http://", 7) == 0 ? 7 : strncmp(v, "https://", 8) == 0 ? 8 : 0;
+
+	if (scheme == 0 || v[scheme] == '\0' || v[scheme] == '/')
+		return config_fail(c, v, "%s must be an http:// or https:// URL, such as "
+				   "http://127.0.0.1:4318", key);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return config_fail(c, p, "%s: a URL has no spaces or control characters", key);
+	free(cfg->otlp_endpoint);
+	if ((cfg->otlp_endpoint = strdup(v)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* sofia's model backend (counsel-backend.h says why loopback only). */
+static int
+set_counsel(struct config *cfg, const struct cursor *c, const char *key, const char *v)
+{
+	char why[200];
+	char **field = NULL;
+
+	if (strcmp(key, "counsel_backend") == 0) {
+		if (counsel_backend_url_check(v, why, sizeof why) < 0)
+			return config_fail(c, v, "%s: %s", key, why);
+		field = &cfg->counsel_backend;
+	} else if (strcmp(key, "counsel_model") == 0) {
+		if (v[0] == '\0' || strlen(v) >= COUNSEL_MODEL_MAX)
+			return config_fail(c, v, "%s must be a name of 1 to %d bytes", key,
+					   COUNSEL_MODEL_MAX - 1);
+		field = &cfg->counsel_model;
+	} else if (strcmp(key, "counsel_timeout") == 0) {
+		if (set_duration(c, key, v, &cfg->counsel_timeout_usec) < 0 ||
+		    cfg->counsel_timeout_usec < 1000 || cfg->counsel_timeout_usec > 60000000u)
+			return config_fail(c, v, "counsel_timeout must be a duration from 1ms to 60s");
+		return 0;
+	} else {
+		return config_fail(c, key, "unknown key '%s'", key);
+	}
+	free(*field);
+	if ((*field = strdup(v)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
 static int
 config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 {
@@ -360,6 +459,17 @@ config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 		return set_count(c, key, v, &cfg->max_pending_per_connection);
 	if (strcmp(key, "audit_queue_max") == 0)
 		return set_count(c, key, v, &cfg->audit_queue_max);
+	if (strcmp(key, "audit_checkpoint_every") == 0) {
+		if (strcmp(v, "off") == 0) {
+			cfg->audit_checkpoint_every = 0;
+			return 0;
+		}
+		return set_count(c, key, v, &cfg->audit_checkpoint_every);
+	}
+	if (strcmp(key, "audit_max_rows") == 0)
+		return set_audit_retention(c, key, v, false, &cfg->audit_max_rows);
+	if (strcmp(key, "audit_max_age") == 0)
+		return set_audit_retention(c, key, v, true, &cfg->audit_max_age_usec);
 	if (strcmp(key, "audit_sync") == 0) {
 		if (strcmp(v, "normal") == 0)
 			cfg->audit_sync = AUDIT_SYNC_NORMAL;
@@ -377,9 +487,27 @@ config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 		return set_metrics_listen(cfg, c, key, v);
 	if (strcmp(key, "trust_suspend") == 0)
 		return set_trust(c, key, v, &cfg->trust_suspend);
+	if (strcmp(key, "otlp_endpoint") == 0)
+		return set_otlp_endpoint(cfg, c, key, v);
+	if (strcmp(key, "otlp_queue_max") == 0)
+		return set_count(c, key, v, &cfg->otlp_queue_max);
+	if (strcmp(key, "otlp_logs") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return config_fail(c, v, "otlp_logs must be yes or no");
+		cfg->otlp_logs = strcmp(v, "yes") == 0;
+		return 0;
+	}
+	if (strncmp(key, "counsel_", 8) == 0)
+		return set_counsel(cfg, c, key, v);
 	if (strcmp(key, "workers") == 0) {
 		if (set_count(c, key, v, &cfg->workers) < 0 || cfg->workers > 64)
 			return config_fail(c, v, "workers must be a whole number from 1 to 64");
+		return 0;
+	}
+	if (strcmp(key, "approval_timeout") == 0) {
+		if (set_duration(c, key, v, &cfg->approval_timeout_usec) < 0 ||
+		    cfg->approval_timeout_usec < 1000000)
+			return config_fail(c, v, "approval_timeout must be a duration from 1s to 1 hour");
 		return 0;
 	}
 	if (strcmp(key, "subagent_timeout") == 0) {

@@ -33,9 +33,19 @@ struct config {
 	char *policy_path;	       /* NULL: the default path, else the built-in policy */
 	unsigned workers;	       /* governance worker threads */
 	uint64_t subagent_timeout_usec; /* how long a decision waits for a subagent */
+	uint64_t approval_timeout_usec; /* how long an ask waits for a person */
 	char *metrics_host;	       /* metrics_listen's address ("127.0.0.1", "::1"); NULL: off */
 	unsigned metrics_port;
 	double trust_suspend;	       /* trust below this suspends an agent (trust.c) */
+	unsigned audit_checkpoint_every; /* rows between signed checkpoints; 0: at shutdown only */
+	int64_t audit_max_rows;	       /* retention: rows kept; 0: off */
+	int64_t audit_max_age_usec;    /* retention: age of rows kept; 0: off */
+	char *otlp_endpoint;	       /* "http://127.0.0.1:4318"; NULL: no OTLP export */
+	unsigned otlp_queue_max;       /* spans and log records waiting for export */
+	bool otlp_logs;		       /* audit rows as OTLP log records too */
+	char *counsel_backend;	       /* sofia's model: a loopback http:// URL; NULL: rules only */
+	char *counsel_model;	       /* the model name sent; NULL: "local" */
+	uint64_t counsel_timeout_usec; /* how long counsel.ask waits for the model */
 };
 
 /* Where a file went wrong; line and column count from 1, 0 when unknown. */

@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "audit-follow.h"
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
@@ -215,6 +216,9 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_flush(c);
+	/* A follower that caught up is told what it missed. */
+	if (c->follower != NULL)
+		audit_follow_drained(c->d->follow, c);
 	/* Room in the output may let held-back lines through. */
 	conn_process(c);
 	conn_update(c);
@@ -256,6 +260,8 @@ conn_free(struct conn *c)
 
 	if (c == NULL)
 		return;
+	if (c->follower != NULL)
+		audit_follow_remove(c->d->follow, c);
 	/* Calls in flight finish without us; their replies go nowhere. */
 	while ((call = TAILQ_FIRST(&c->calls)) != NULL) {
 		TAILQ_REMOVE(&c->calls, call, entry);

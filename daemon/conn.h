@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "frame.h"
 
+struct audit_follower;
 struct call;
 struct event;
 struct evbuffer;
@@ -29,7 +30,9 @@ struct conn {
 	int64_t agent_token_created_us; /* a rotation since the hello ends the session */
 	unsigned failed_auth;
 	bool tainted; /* the agent reported tool output with injected instructions */
+	bool approvals_subscribed; /* approval.subscribe: notified of every approval's steps */
 	char *home;   /* the peer's home directory, looked up once; NULL until then */
+	struct audit_follower *follower; /* audit.follow: set while it follows (audit-follow.c) */
 	struct event *ev_read;
 	struct event *ev_write;
 	struct frame_reader in;

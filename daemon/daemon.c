@@ -18,9 +18,13 @@
 #include "reader.h"
 #include "workers.h"
 #include "audit.h"
+#include "audit-follow.h"
 #include "conn.h"
+#include "counsel.h"
 #include "daemon.h"
 #include "log.h"
+#include "telemetry.h"
+#include "trace.h"
 #include "metrics.h"
 #include "paths.h"
 #include "server.h"
@@ -238,6 +242,7 @@ daemon_shutdown(struct maestrod *d)
 	tv.tv_usec = (suseconds_t)(d->cfg.drain_timeout_usec % 1000000u);
 	evtimer_add(d->ev_drain_timeout, &tv);
 	server_foreach_conn(d->server, conn_drain_cb, NULL);
+	approvals_drain(d); /* parked approval.wait calls answer now, not at the drain timeout */
 	daemon_maybe_finish(d);
 }
 
@@ -276,6 +281,7 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	struct config_error err;
 	char msg[PATH_MAX + 300];
 	struct json_object *detail;
+	int64_t last_seq;
 	int r;
 
 	memset(d, 0, sizeof *d);
@@ -324,6 +330,8 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	r = agent_store_load(d->store->db, &d->agents, msg, sizeof msg);
 	if (r == 0)
 		r = registry_copy(&d->stored, &d->agents);
+	if (r == 0)
+		r = approvals_load(d, d->store->db, msg, sizeof msg);
 	if (r < 0) {
 		log_error("%s: %s", d->cfg.db_path, msg);
 		return r;
@@ -351,10 +359,28 @@ daemon_start(struct maestrod *d, const struct options *opts)
 		log_error("cannot start the store readers: %s", strerror(-r));
 		return r;
 	}
+	/* Read while the store is still ours: from here on the writer owns it. */
+	last_seq = audit_query_last_seq(d->store->db);
 	r = audit_start(d->base, d->store->db, d->cfg.audit_queue_max, &d->audit);
 	if (r < 0) {
 		log_error("cannot start the audit writer: %s", strerror(-r));
 		return r;
+	}
+	audit_set_chain(d->audit, d->cfg.audit_checkpoint_every, d->cfg.audit_max_rows,
+			d->cfg.audit_max_age_usec);
+	r = audit_follow_start(d->audit, last_seq, &d->follow);
+	if (r < 0) {
+		log_error("cannot set up audit following: %s", strerror(-r));
+		return r;
+	}
+	if (d->cfg.otlp_endpoint != NULL) {
+		r = telemetry_start(d->cfg.otlp_endpoint, &d->telemetry);
+		if (r == 0)
+			r = audit_add_observer(d->audit, telemetry_audit_row, d);
+		if (r < 0) {
+			log_error("cannot start the OTLP export: %s", strerror(-r));
+			return r;
+		}
 	}
 	r = daemon_events(d);
 	if (r == 0)
@@ -402,8 +428,11 @@ daemon_run(struct maestrod *d)
 	/* Decisions in flight finish first; their audit rows follow them into the writer. */
 	d->workers = workers_stop(d->workers);
 	d->reader = reader_stop(d->reader);
-	/* Stopping the writer commits everything still queued. */
+	/* Stopping the writer commits everything still queued, the last traces too. */
+	trace_flush(d);
 	d->audit = audit_stop(d->audit);
+	/* After the writer, whose last rows it may still be handed. */
+	d->telemetry = telemetry_stop(d->telemetry);
 	log_notice("maestrod stopped");
 	return 0;
 }
@@ -414,11 +443,18 @@ daemon_free(struct maestrod *d)
 	d->workers = workers_stop(d->workers);
 	d->reader = reader_stop(d->reader);
 	d->audit = audit_stop(d->audit);
+	d->telemetry = telemetry_stop(d->telemetry);
+	d->trace_pending = trace_pending_free(d->trace_pending);
+	/* After the workers and the audit writer: their last callbacks still use the chats. */
+	d->counsel = counsel_chats_free(d->counsel);
+	approvals_clear(d); /* after the writer: a decision being recorded still holds its approval */
 	d->policy = policy_unref(d->policy);
 	d->metrics_http = metrics_http_free(d->metrics_http);
 	d->metrics = metrics_free(d->metrics);
 	armor_fini();
 	d->server = server_free(d->server);
+	/* After the connections, which leave it as they close. */
+	d->follow = audit_follow_free(d->follow);
 	d->store = store_close(d->store);
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "agent.h"
+#include "approval.h"
 #include "config.h"
 #include "trust.h"
 
@@ -18,8 +19,11 @@ struct audit;
 struct policy;
 struct worker_pool;
 struct reader;
+struct audit_follow;
 struct metrics;
 struct metrics_http;
+struct telemetry;
+struct counsel_chats;
 
 /* Command-line settings; they win over the config file, also on reload. */
 struct options {
@@ -34,6 +38,7 @@ struct counters {
 	uint64_t connections_refused;
 	uint64_t requests_total;
 	uint64_t requests_failed;
+	uint64_t traces_dropped; /* not stored: the audit queue was half full (trace.c) */
 	unsigned connections_current;
 };
 
@@ -55,11 +60,16 @@ struct maestrod {
 	struct audit *audit;
 	struct agent_registry agents; /* as they are now, changes in flight included */
 	struct agent_registry stored; /* as last committed: what a failed change goes back to */
+	struct approvals approvals;   /* pending asks and the decisions that still answer */
 	struct worker_pool *workers;  /* where justica, sofia and armor run */
 	struct reader *reader;	      /* read-only queries of the store, off the loop */
+	struct audit_follow *follow;  /* connections following the audit trail (audit.follow) */
 	struct policy *policy;	      /* the running policy; a reload swaps it */
 	struct metrics *metrics;      /* what the loop counts; see metrics.h */
 	struct metrics_http *metrics_http; /* GET /metrics, when metrics_listen is set */
+	struct telemetry *telemetry;  /* OTLP export, when otlp_endpoint is set (telemetry.c) */
+	struct trace_pending *trace_pending; /* traces waiting to be handed to the writer (trace.c) */
+	struct counsel_chats *counsel; /* counsel.ask's chats (m-counsel.c); made on first use */
 	struct trust_pending pending_reports; /* evaluations owed a report (trust.c) */
 	struct counters stats;
 	uint64_t started_realtime_usec;

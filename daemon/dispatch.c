@@ -21,6 +21,11 @@ static const struct method *const method_tables[] = {
 	governance_methods,
 	report_methods,
 	policy_methods,
+	trace_methods,
+	audit_methods,
+	audit_verify_methods,
+	approval_methods,
+	counsel_methods,
 };
 
 static const struct method *

@@ -64,6 +64,11 @@ extern const struct method session_methods[];
 extern const struct method governance_methods[];
 extern const struct method report_methods[];
 extern const struct method policy_methods[];
+extern const struct method trace_methods[];
+extern const struct method audit_methods[];
+extern const struct method audit_verify_methods[];
+extern const struct method approval_methods[];
+extern const struct method counsel_methods[];
 
 /* Parses and serves one request line from conn. */
 void dispatch_line(struct conn *conn, const char *line, size_t len);

@@ -224,10 +224,19 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	return 0;
 }
 
+/* The evaluation cannot start: the caller hears why, and then only frees its arg. */
 static void
-governance_evaluate(struct call *call)
+refuse(struct call *call, int code, const char *msg, pipeline_then_fn then, void *arg)
 {
-	struct json_object *action = json_object_object_get(call->params, "action");
+	call_fail(call, code, msg, NULL);
+	if (then != NULL)
+		then(NULL, NULL, VERDICT_DENY, arg);
+}
+
+void
+governance_evaluate_start(struct call *call, struct json_object *action, pipeline_then_fn then,
+			  void *arg)
+{
 	struct json_object *context = NULL, *v;
 	enum risk_level client_risk = RISK_LOW;
 	struct eval_input in = { 0 };
@@ -236,21 +245,21 @@ governance_evaluate(struct call *call)
 
 	s = member(call->params, "risk_level");
 	if (s != NULL && risk_parse(s, &client_risk) < 0) {
-		call_fail(call, RPC_INVALID_PARAMS,
-			  "invalid params: risk_level must be LOW, MEDIUM, HIGH or CRITICAL", NULL);
+		refuse(call, RPC_INVALID_PARAMS,
+		       "invalid params: risk_level must be LOW, MEDIUM, HIGH or CRITICAL", then, arg);
 		return;
 	}
 	s = member(call->params, "traceparent");
 	if (s != NULL && !traceparent_ok(s)) {
-		call_fail(call, RPC_INVALID_PARAMS,
-			  "invalid params: traceparent must be a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)",
-			  NULL);
+		refuse(call, RPC_INVALID_PARAMS,
+		       "invalid params: traceparent must be a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)",
+		       then, arg);
 		return;
 	}
 	s = member(call->params, "correlation_id");
 	if (s != NULL && !correlation_ok(s)) {
-		call_fail(call, RPC_INVALID_PARAMS,
-			  "invalid params: correlation_id must be 1 to 64 of A-Z a-z 0-9 . _ : -", NULL);
+		refuse(call, RPC_INVALID_PARAMS,
+		       "invalid params: correlation_id must be 1 to 64 of A-Z a-z 0-9 . _ : -", then, arg);
 		return;
 	}
 	if (s != NULL)
@@ -260,10 +269,10 @@ governance_evaluate(struct call *call)
 
 	if (evaluate_prepare(call, action, &in, msg, sizeof msg) < 0) {
 		eval_input_clear(&in);
-		call_fail(call, strncmp(msg, "unauth", 6) == 0 ? MAESTRO_E_UNAUTHENTICATED
-			  : strncmp(msg, "internal", 8) == 0 ? RPC_INTERNAL_ERROR
-							      : RPC_INVALID_PARAMS,
-			  msg, NULL);
+		refuse(call, strncmp(msg, "unauth", 6) == 0 ? MAESTRO_E_UNAUTHENTICATED
+		       : strncmp(msg, "internal", 8) == 0 ? RPC_INTERNAL_ERROR
+							   : RPC_INVALID_PARAMS,
+		       msg, then, arg);
 		return;
 	}
 	/* A client may raise the risk, never lower it; the subagents judge the raised one. */
@@ -279,7 +288,13 @@ governance_evaluate(struct call *call)
 		    json_object_is_type(u, json_type_string))
 			add_screen(&in, json_object_get_string(u), ARMOR_SOURCE_UNTRUSTED_CONTEXT);
 	}
-	pipeline_evaluate(call->d, call, &in, client_risk, corr, context);
+	pipeline_evaluate(call->d, call, &in, action, client_risk, corr, context, then, arg);
+}
+
+static void
+governance_evaluate(struct call *call)
+{
+	governance_evaluate_start(call, json_object_object_get(call->params, "action"), NULL, NULL);
 }
 
 static const struct param_spec evaluate_params[] = {

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "daemon.h"
 #include "metrics.h"
+#include "telemetry.h"
 #include "util.h"
 #include "workers.h"
 
@@ -109,12 +110,35 @@ emit_agents(struct maestrod *d, struct metrics_sink *s)
 	}
 }
 
+/* Counted whether or not export is on, so a dashboard need not know which. */
+static void
+emit_telemetry(struct maestrod *d, struct metrics_sink *s)
+{
+	struct telemetry_stats st = { 0 };
+
+	if (d->telemetry != NULL)
+		telemetry_get_stats(d->telemetry, &st);
+	emit_one(s, "maestro_otlp_exported_total", "counter",
+		 "Spans and log records the OTLP receiver accepted.", (double)st.exported);
+	emit_one(s, "maestro_otlp_dropped_total", "counter",
+		 "Spans and log records dropped because the export queue was full.",
+		 (double)st.dropped);
+	emit_one(s, "maestro_otlp_failed_total", "counter",
+		 "Spans and log records given up on after the export retries.", (double)st.failed);
+	emit_one(s, "maestro_otlp_queue_depth", "gauge",
+		 "Spans and log records waiting for export.", (double)st.queued);
+	emit_one(s, "maestro_traces_dropped_total", "counter",
+		 "Decision traces not stored because the audit queue was half full.",
+		 (double)d->stats.traces_dropped);
+}
+
 static void
 metrics_collect(struct maestrod *d, struct metrics_sink *s)
 {
 	emit_process(d, s);
 	metrics_emit(d->metrics, s);
 	emit_audit(d, s);
+	emit_telemetry(d, s);
 	emit_server(d, s);
 	emit_agents(d, s);
 }

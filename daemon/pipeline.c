@@ -27,64 +27,10 @@
 #include "maestro-protocol.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "pipeline-internal.h"
 #include "policy.h"
 #include "trace.h"
 #include "util.h"
-
-struct evaluation;
-
-/* One subagent's run: the work item a worker picks up. */
-struct subtask {
-	struct work_item item;
-	struct evaluation *ev;
-	enum subagent which;
-	uint64_t start_us, end_us; /* CLOCK_REALTIME, for the trace; written before finished */
-	atomic_bool finished; /* release: its result is written */
-};
-
-/* What the loop needs after the commit, copied so no late worker is read. */
-struct decision {
-	enum verdict verdict;
-	enum risk_level risk;
-	/*
-	 * The reply, serialized by whoever decided and without audit_seq,
-	 * which the loop splices in: serializing a reply of a few hundred
-	 * bytes is not work the loop has to do.
-	 */
-	char *result_text;
-	struct metrics_decision m;
-	struct decision_trace trace;
-	char rule[sizeof ((struct check_reason *)0)->rule]; /* behind the verdict */
-};
-
-struct evaluation {
-	struct maestrod *d;
-	struct call *call;
-	struct eval_input in;
-	enum risk_level client_risk;
-	char correlation_id[80];
-	char traceparent[56]; /* the caller's, or "" */
-	/* References taken on the loop, so that no worker touches the call. */
-	struct json_object *action;
-	struct json_object *context;
-	bool has_peer;
-	uid_t peer_uid;
-	pid_t peer_pid;
-	uint64_t started_mono;
-	struct subtask tasks[SUBAGENT_COUNT];
-	struct check_result results[SUBAGENT_COUNT];
-	atomic_uint pending;	/* subtasks still running */
-	atomic_bool decided;	/* the decision has been taken, by a worker or the loop */
-	atomic_bool failed;	/* the worker that decided ran out of memory */
-	/*
-	 * Who still holds the evaluation: each queued subtask until its work
-	 * returned (a worker may write its result after the deadline), and the
-	 * decision until the reply is sent.
-	 */
-	atomic_uint refs;
-	struct event *deadline; /* also how a failed worker reaches the loop */
-	struct decision dec;
-};
 
 void
 eval_input_clear(struct eval_input *in)
@@ -108,6 +54,9 @@ evaluation_unref(struct evaluation *ev)
 		return;
 	eval_input_clear(&ev->in);
 	free(ev->dec.result_text);
+	free(ev->dec.approval_summary);
+	free(ev->dec.approval_request);
+	approval_row_free(ev->dec.approval_row);
 	json_object_put(ev->action);
 	json_object_put(ev->context);
 	free(ev);
@@ -205,12 +154,18 @@ decision_committed(struct audit_record *rec, void *userdata)
 				 dec->result_text, (long long)rec->seq);
 		result = text != NULL ? rpc_raw_new(text) : NULL;
 	}
-	if (result != NULL)
-		call_reply(ev->call, result);
-	else
+	if (result == NULL) {
 		call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+		if (ev->then != NULL)
+			ev->then(NULL, NULL, VERDICT_DENY, ev->then_arg);
+	} else if (ev->then != NULL) {
+		ev->then(ev->call, result, dec->verdict, ev->then_arg);
+	} else {
+		call_reply(ev->call, result);
+	}
 	dec->m.verdict = (int)dec->verdict;
 	dec->m.total_usec = now_usec(CLOCK_MONOTONIC) - ev->started_mono;
+	pipeline_approval_committed(ev, rec->error == 0);
 	metrics_decision(ev->d->metrics, &dec->m);
 	dec->trace.correlation_id = ev->correlation_id;
 	dec->trace.agent = ev->in.agent.id;
@@ -225,7 +180,7 @@ decision_committed(struct audit_record *rec, void *userdata)
 	dec->trace.error = dec->m.pipeline_error;
 	dec->trace.committed_us = rec->committed_us;
 	dec->trace.replied_us = now_usec(CLOCK_REALTIME);
-	/* TRACE-WIRE */
+	trace_decision(ev->d, &dec->trace);
 	/*
 	 * After the reply, off its path: a denied attempt costs trust, an
 	 * allowed or asked one may now be reported on. Not when the row could
@@ -249,7 +204,7 @@ decision_build(struct evaluation *ev)
 	struct check_result fallback[SUBAGENT_COUNT];
 	const struct check_result *eff[SUBAGENT_COUNT];
 	enum task_state states[SUBAGENT_COUNT];
-	struct json_object *result, *reasons, *checks, *detail;
+	struct json_object *result, *reasons, *checks, *detail, *ask;
 	enum risk_level risk = ev->in.facts.risk;
 	struct audit_record *rec;
 
@@ -290,6 +245,24 @@ decision_build(struct evaluation *ev)
 	}
 	dec->trace.decided_us = now_usec(CLOCK_REALTIME);
 
+	ask = NULL;
+	if (dec->verdict == VERDICT_ASK) {
+		char q[300];
+
+		ask = json_object_new_object();
+		snprintf(q, sizeof q, "Allow agent %s (%s) to go ahead with this %s action?",
+			 ev->in.agent.id, ev->in.agent.role, risk_name(risk));
+		json_object_object_add(ask, "question", json_object_new_string(q));
+		if (pipeline_approval_step(ev, reasons, ask) < 0) {
+			json_object_put(ask);
+			json_object_put(reasons);
+			json_object_put(checks);
+			return NULL;
+		}
+		if (dec->verdict != VERDICT_ASK)
+			ask = (json_object_put(ask), NULL);
+	}
+
 	result = json_object_new_object();
 	json_object_object_add(result, "decision", json_object_new_string(verdict_name(dec->verdict)));
 	json_object_object_add(result, "risk_level", json_object_new_string(risk_name(risk)));
@@ -300,15 +273,8 @@ decision_build(struct evaluation *ev)
 	json_object_object_add(result, "permissions_required",
 			       permissions_to_json(ev->in.facts.permissions));
 	json_object_object_add(result, "checks", checks);
-	if (dec->verdict == VERDICT_ASK) {
-		struct json_object *ask = json_object_new_object();
-		char q[300];
-
-		snprintf(q, sizeof q, "Allow agent %s (%s) to go ahead with this %s action?",
-			 ev->in.agent.id, ev->in.agent.role, risk_name(risk));
-		json_object_object_add(ask, "question", json_object_new_string(q));
+	if (ask != NULL)
 		json_object_object_add(result, "ask", ask);
-	}
 
 	detail = json_object_new_object();
 	json_object_object_add(detail, "agent", json_object_new_string(ev->in.agent.id));
@@ -320,6 +286,8 @@ decision_build(struct evaluation *ev)
 	json_object_object_add(detail, "effects", effects_json(ev->in.facts.effects));
 	json_object_object_add(detail, "reasons", json_object_get(reasons));
 	json_object_object_add(detail, "checks", json_object_get(checks));
+	if (dec->approval != DEC_APPROVAL_NONE)
+		json_object_object_add(detail, "approval_id", json_object_new_string(dec->approval_id));
 
 	rec = audit_record_new("governance.evaluate", ev->in.agent.id, detail);
 	dec->result_text = strdup(json_object_to_json_string_ext(
@@ -331,6 +299,13 @@ decision_build(struct evaluation *ev)
 		free(dec->result_text);
 		dec->result_text = NULL;
 		return NULL;
+	}
+	if (dec->approval_row != NULL) {
+		/* The approval's new state commits with the decision, or neither does. */
+		rec->apply = approval_row_apply;
+		rec->apply_data = dec->approval_row;
+		rec->apply_free = approval_row_free;
+		dec->approval_row = NULL;
 	}
 	rec->has_peer = ev->has_peer;
 	rec->peer_uid = ev->peer_uid;
@@ -346,7 +321,10 @@ decision_failed(struct evaluation *ev)
 {
 	event_free(ev->deadline);
 	ev->deadline = NULL;
+	pipeline_approval_committed(ev, false);
 	call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+	if (ev->then != NULL)
+		ev->then(NULL, NULL, VERDICT_DENY, ev->then_arg);
 	evaluation_unref(ev);
 }
 
@@ -410,8 +388,9 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 
 void
 pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
-		  enum risk_level client_risk, const char *correlation_id,
-		  struct json_object *context)
+		  struct json_object *action, enum risk_level client_risk,
+		  const char *correlation_id, struct json_object *context, pipeline_then_fn then,
+		  void *arg)
 {
 	struct evaluation *ev = calloc(1, sizeof *ev);
 	struct work_item *items[SUBAGENT_COUNT];
@@ -422,14 +401,21 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 		eval_input_clear(in);
 		json_object_put(context);
 		call_fail(call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
+		if (then != NULL)
+			then(NULL, NULL, VERDICT_DENY, arg);
 		return;
 	}
 	ev->d = d;
 	ev->call = call;
 	ev->in = *in;
 	memset(in, 0, sizeof *in);
+	/* sofia keeps a model call inside the deadline set below (sofia.c). */
+	ev->in.deadline_usec = now_usec(CLOCK_MONOTONIC) + d->cfg.subagent_timeout_usec;
+	counsel_backend_from_config(&ev->in.counsel, &d->cfg);
 	ev->client_risk = client_risk;
-	ev->action = json_object_get(json_object_object_get(call->params, "action"));
+	ev->action = json_object_get(action);
+	ev->then = then;
+	ev->then_arg = arg;
 	ev->context = context;
 	if (call->conn != NULL) {
 		ev->has_peer = true;
@@ -440,6 +426,9 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 	snprintf(ev->traceparent, sizeof ev->traceparent, "%s",
 		 json_object_get_string(json_object_object_get(call->params, "traceparent")) ?: "");
 	ev->started_mono = call->started_mono_usec;
+	approval_fingerprint(ev->in.agent.id, ev->action, ev->fingerprint);
+	approval_lookup(d, ev->in.agent.id, ev->fingerprint, &ev->hint);
+	ev->approval_timeout_us = d->cfg.approval_timeout_usec;
 	/* When the request was read, on the clock traces are told in. */
 	ev->dec.trace.received_us = now_usec(CLOCK_REALTIME) -
 				    (now_usec(CLOCK_MONOTONIC) - call->started_mono_usec);

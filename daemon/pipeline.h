@@ -8,6 +8,7 @@
 
 #include "action.h"
 #include "agent.h"
+#include "counsel-backend.h"
 #include "workers.h"
 
 struct call;
@@ -81,6 +82,13 @@ struct eval_input {
 	struct screen_text screens[EVAL_MAX_SCREENS]; /* texts owned by owned[] */
 	unsigned n_screens;
 	char *owned[EVAL_MAX_SCREENS];
+	/*
+	 * sofia's model backend, copied at evaluation start (url "" for none),
+	 * and when the pipeline stops waiting (CLOCK_MONOTONIC): a model call
+	 * must end before it, or sofia's answer would come too late to count.
+	 */
+	struct counsel_backend counsel;
+	uint64_t deadline_usec;
 };
 
 /* The subagents; each reads in and writes only its own result. */
@@ -111,14 +119,38 @@ const char *subagent_name(enum subagent which);
 struct evaluation;
 
 /*
+ * What becomes of a decision instead of the reply, for a caller that acts on
+ * it (governance.execute): called on the loop once the decision's audit row
+ * is committed (or could not be: the verdict is then deny). result is the
+ * reply evaluate would have sent (audit_seq included), taken over; then must
+ * answer call itself. then runs exactly once: when the evaluation could not
+ * even start, the call has already been answered with the error, and then
+ * gets call and result NULL, to free arg.
+ */
+typedef void (*pipeline_then_fn)(struct call *call, struct json_object *result,
+				 enum verdict verdict, void *arg);
+
+/*
  * Takes over in (its facts, policy reference and buffers), fans out to the
  * workers and, once all have answered or the deadline passed, merges,
- * commits the audit row and replies to call. context (taken over, may be
- * NULL) goes into the audit row; correlation_id must be set.
+ * commits the audit row and replies to call, or hands the result to then
+ * (may be NULL) with arg. action is the action judged (a reference is
+ * taken); context (taken over, may be NULL) goes into the audit row;
+ * correlation_id must be set.
  */
 void pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
-		       enum risk_level client_risk, const char *correlation_id,
-		       struct json_object *context);
+		       struct json_object *action, enum risk_level client_risk,
+		       const char *correlation_id, struct json_object *context,
+		       pipeline_then_fn then, void *arg);
+
+/*
+ * governance.evaluate's work for a call whose params carry risk_level,
+ * context, traceparent and correlation_id as evaluate's do, with action
+ * given apart (an execute builds it from argv). Answers call with an error
+ * when the params are wrong; otherwise as pipeline_evaluate().
+ */
+void governance_evaluate_start(struct call *call, struct json_object *action,
+			       pipeline_then_fn then, void *arg);
 
 void eval_input_clear(struct eval_input *in);
 

@@ -70,6 +70,8 @@ reload_apply(struct maestrod *d, struct config *next, struct policy *rl_policy)
 	d->policy = TAKE_PTR(rl_policy);
 	log_set_level(d->cfg.log_level);
 	audit_set_queue_max(d->audit, d->cfg.audit_queue_max);
+	audit_set_chain(d->audit, d->cfg.audit_checkpoint_every, d->cfg.audit_max_rows,
+			d->cfg.audit_max_age_usec);
 	server_foreach_conn(d->server, conn_apply_limits, &d->cfg.max_line);
 }
 

@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "pipeline.h"
+#include "sofia-topics.h"
+#include "util.h"
+#include "utf8.h"
 
 /* A kind of concern, what raises it, and what a person should weigh. */
 struct concern {
@@ -42,19 +44,62 @@ static const struct concern concerns[] = {
 	    "What would it do if spelled out plainly?" } },
 };
 
-/* Words that make an action about people or production: privacy and blast radius. */
-static const char *const sensitive_words[] = {
-	"personal data", "user data", "customer", "patient", "medical", "gdpr", "pii",
-	"social security", "passport", "production", "prod db", "payroll", "salary",
-};
-
-static bool
-mentions(const struct eval_input *in, const char *word)
+/* The first word in what the action says that makes it about people's data or production. */
+static const char *
+sensitive_word(const struct eval_input *in)
 {
-	for (unsigned i = 0; i < in->n_screens; i++)
-		if (in->screens[i].text != NULL && strcasestr(in->screens[i].text, word) != NULL)
-			return true;
-	return false;
+	const char *word = NULL;
+
+	for (unsigned i = 0; i < in->n_screens && word == NULL; i++)
+		word = sofia_topics_sensitive(in->screens[i].text);
+	return word;
+}
+
+/*
+ * A model's counsel for a HIGH or CRITICAL action, as one more reason: it
+ * enriches the counsel but never moves the verdict, and it must end
+ * before the pipeline's deadline with room to spare, or sofia itself would
+ * be late and counted as a deny. Any failure leaves the rules' counsel.
+ */
+static void
+sofia_consult_model(const struct eval_input *in, struct check_result *out)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC), left, budget;
+	char prompt[1600], reply[COUNSEL_MODEL_TEXT_MAX], err[200];
+	struct counsel_message msgs[2];
+	size_t n;
+	int r;
+
+	left = in->deadline_usec > now ? in->deadline_usec - now : 0;
+	/* A fifth of what is left (at least 5 ms) for sofia to finish and the merge to see it. */
+	budget = left - (left / 5 > 5000 ? left / 5 : 5000 < left ? 5000 : left);
+	if (budget > in->counsel.timeout_usec)
+		budget = in->counsel.timeout_usec;
+	if (budget < 10000) {
+		check_add_reason(out, VERDICT_ALLOW, "sofia.backend",
+				 "model counsel skipped: too little time left before the deadline; "
+				 "the rule-based counsel stands");
+		return;
+	}
+	n = (size_t)snprintf(prompt, sizeof prompt,
+			     "An AI agent (role %s) wants to take a %s-risk action. maestro's rules "
+			     "see a %s concern. In two or three sentences, counsel the person who "
+			     "decides: what could go wrong and what to check first.\nThe action:\n",
+			     in->agent.role ? in->agent.role : "unknown", risk_name(in->facts.risk),
+			     out->counsel_type);
+	for (unsigned i = 0; i < in->n_screens && n + 1 < sizeof prompt; i++)
+		n += (size_t)snprintf(prompt + n, sizeof prompt - n, "%.600s\n", in->screens[i].text);
+	utf8_sanitize(prompt); /* a cut may have split a character */
+	msgs[0] = (struct counsel_message){ "system", "You are sofia, the counsel of maestro, a "
+					  "governance daemon for AI agents. Be brief and concrete." };
+	msgs[1] = (struct counsel_message){ "user", prompt };
+	r = counsel_backend_ask(&in->counsel, budget, msgs, 2, reply, sizeof reply, err, sizeof err);
+	if (r < 0)
+		check_add_reason(out, VERDICT_ALLOW, "sofia.backend",
+				 "model counsel unavailable (%s); the rule-based counsel stands", err);
+	else
+		check_add_reason(out, VERDICT_ALLOW, "sofia.model-counsel", "model counsel: %.360s",
+				 reply);
 }
 
 void
@@ -66,9 +111,7 @@ sofia_run(const struct eval_input *in, struct check_result *out)
 	for (size_t i = 0; i < sizeof concerns / sizeof concerns[0] && c == NULL; i++)
 		if (in->facts.effects & concerns[i].effects)
 			c = &concerns[i];
-	for (size_t i = 0; i < sizeof sensitive_words / sizeof sensitive_words[0] && !word; i++)
-		if (mentions(in, sensitive_words[i]))
-			word = sensitive_words[i];
+	word = sensitive_word(in);
 
 	out->verdict = VERDICT_ALLOW;
 	if (in->facts.risk < RISK_HIGH && word == NULL) {
@@ -102,4 +145,6 @@ sofia_run(const struct eval_input *in, struct check_result *out)
 		check_add_reason(out, VERDICT_ALLOW, "sofia.counsel",
 				 "counsel given (%s): weigh the questions before going ahead",
 				 out->counsel_type);
+	if (in->facts.risk >= RISK_HIGH && counsel_backend_configured(&in->counsel))
+		sofia_consult_model(in, out);
 }

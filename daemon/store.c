@@ -92,6 +92,62 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX traces_correlation ON traces(correlation_id);"
 	"CREATE INDEX traces_time ON traces(time_us);",
+
+	/*
+	 * 4 -> 5: the tamper-evident audit chain (maestro-audit(7)). Each row
+	 * carries the previous row's hash and its own; audit_checkpoints holds
+	 * signed chain heads; audit_anchor is where verification starts: the
+	 * seq and hash of the last row pruned by retention (0 and the genesis
+	 * value until then), signed like a checkpoint. Rows written before
+	 * this version get chained by the writer at its next start, in seq
+	 * order, up to legacy_through, so they are covered too; after that, a
+	 * row without a hash is tampering.
+	 */
+	"ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
+	"ALTER TABLE audit ADD COLUMN hash TEXT;"
+	"CREATE TABLE audit_checkpoints ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  signature TEXT NOT NULL,"
+	"  public_key TEXT NOT NULL"
+	");"
+	"CREATE TABLE audit_anchor ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  legacy_through INTEGER NOT NULL DEFAULT 0,"
+	"  signature TEXT"
+	");"
+	"INSERT INTO audit_anchor (id, seq, hash, time_us, legacy_through) VALUES (1, 0,"
+	"  '0000000000000000000000000000000000000000000000000000000000000000', 0,"
+	"  (SELECT coalesce(max(seq), 0) FROM audit));",
+
+	/*
+	 * 5 -> 6: approvals, one row per ask a person is to decide, kept after
+	 * the decision (the audit trail has every step; this is the state).
+	 */
+	"CREATE TABLE approvals ("
+	"  id TEXT PRIMARY KEY,"
+	"  agent TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  correlation_id TEXT NOT NULL,"
+	"  risk TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  request TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('pending', 'approved', 'denied', 'expired', 'used')),"
+	"  created_us INTEGER NOT NULL,"
+	"  expires_us INTEGER NOT NULL,"
+	"  scope TEXT,"
+	"  until_us INTEGER,"
+	"  decided_uid INTEGER,"
+	"  decided_us INTEGER,"
+	"  note TEXT"
+	") WITHOUT ROWID;"
+	"CREATE INDEX approvals_agent ON approvals(agent, fingerprint);"
+	"CREATE INDEX approvals_status ON approvals(status, created_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -7,7 +7,7 @@
 #include "config.h"
 
 /* The newest schema this maestrod knows; PRAGMA user_version holds it. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 6
 
 /* PRAGMA application_id marks the file as maestro's ("MSTR"). */
 #define STORE_APPLICATION_ID 0x4d535452

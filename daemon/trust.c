@@ -294,15 +294,33 @@ pending_hash(struct trust_pending *p, const char *s)
 	return v;
 }
 
+static unsigned
+pending_bucket(uint64_t corr, uint64_t agent)
+{
+	_Static_assert((TRUST_PENDING_MAX & (TRUST_PENDING_MAX - 1)) == 0, "a power of two");
+	return (unsigned)((corr ^ (agent * 0x9e3779b97f4a7c15ull)) & (TRUST_PENDING_MAX - 1));
+}
+
 /* The entry for this agent's evaluation, or -1. */
 static int
 pending_find(struct trust_pending *p, uint64_t corr, uint64_t agent)
 {
-	for (unsigned i = 0; i < TRUST_PENDING_MAX; i++)
-		if (p->entries[i].used && p->entries[i].correlation == corr &&
-		    p->entries[i].agent == agent)
-			return (int)i;
+	for (unsigned k = p->buckets[pending_bucket(corr, agent)]; k != 0; k = p->entries[k - 1].chain)
+		if (p->entries[k - 1].correlation == corr && p->entries[k - 1].agent == agent)
+			return (int)k - 1;
 	return -1;
+}
+
+/* Takes entry i out of its bucket's chain, before it is reused for another. */
+static void
+pending_unlink(struct trust_pending *p, unsigned i)
+{
+	uint16_t *link = &p->buckets[pending_bucket(p->entries[i].correlation, p->entries[i].agent)];
+
+	while (*link != 0 && *link != i + 1)
+		link = &p->entries[*link - 1].chain;
+	if (*link == i + 1)
+		*link = p->entries[i].chain;
 }
 
 void
@@ -313,14 +331,20 @@ trust_expect_report(struct maestrod *d, const char *agent_id, const char *correl
 	int i = pending_find(p, corr, agent);
 
 	/* A client may reuse its correlation id: the new evaluation is owed a report again. */
-	if (i < 0) {
-		i = (int)p->next;
-		p->next = (p->next + 1) % TRUST_PENDING_MAX;
+	if (i >= 0) {
+		p->entries[i].reported = false;
+		return;
 	}
+	i = (int)p->next;
+	p->next = (p->next + 1) % TRUST_PENDING_MAX;
+	if (p->entries[i].used)
+		pending_unlink(p, (unsigned)i); /* the oldest is forgotten */
 	p->entries[i].correlation = corr;
 	p->entries[i].agent = agent;
 	p->entries[i].used = true;
 	p->entries[i].reported = false;
+	p->entries[i].chain = p->buckets[pending_bucket(corr, agent)];
+	p->buckets[pending_bucket(corr, agent)] = (uint16_t)(i + 1);
 }
 
 int

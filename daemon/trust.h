@@ -45,7 +45,14 @@ struct trust_pending {
 		uint64_t agent;
 		bool used;
 		bool reported;
+		uint16_t chain; /* the next entry in its bucket, plus one; 0 ends the chain */
 	} entries[TRUST_PENDING_MAX];
+	/*
+	 * Every decision looks here on the loop thread: a hash index, so that
+	 * costs a bucket's short chain rather than a scan of every entry.
+	 * Heads are an entry's index plus one; 0 is an empty bucket.
+	 */
+	uint16_t buckets[TRUST_PENDING_MAX];
 	unsigned next; /* the slot the next evaluation takes: the oldest */
 	bool keyed;
 	unsigned char key[16];

@@ -195,6 +195,9 @@ START_TEST(test_reports_owed)
 	trust_expect_report(d, "a", "two-more");
 	ck_assert_int_eq(trust_claim_report(d, "a", "n0"), -ENOENT);
 	ck_assert_int_eq(trust_claim_report(d, "a", "n1"), 0);
+	/* The index still finds every entry after the ring went round. */
+	ck_assert_int_eq(trust_claim_report(d, "a", "n2000"), 0);
+	ck_assert_int_eq(trust_claim_report(d, "a", "two-more"), 0);
 }
 END_TEST
 
