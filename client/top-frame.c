@@ -144,17 +144,17 @@ render_approvals(struct top *t, struct frame *fr)
 		int64_t created = json_object_object_get_ex(a, "created_us", &v)
 					  ? json_object_get_int64(v)
 					  : now_us;
-		int prefix;
+		/* "  " then id, age, agent and risk, each padded and followed by a space. */
+		const unsigned prefix = 2 + 20 + 1 + 5 + 1 + 16 + 1 + 8 + 1;
 
 		top_fit_text(member(a, "id"), 20, id, sizeof id);
 		fmt_age(now_us - created, age, sizeof age);
 		top_fit_text(member(a, "agent"), 16, agent, sizeof agent);
 		top_fit_text(member(a, "risk_level"), 8, risk, sizeof risk);
-		/* "  " id, age, agent, risk, each padded and followed by a space. */
-		prefix = 2 + 20 + 1 + 5 + 1 + 16 + 1 + 8 + 1;
+		/* The summary's first 200 characters at most; live, no further than the edge. */
 		top_fit_text(member(a, "summary"),
-		    t->live && t->cols > (unsigned)prefix + 10 ? t->cols - (unsigned)prefix : 200,
-		    summary, sizeof summary);
+			     t->live && t->cols > prefix + 10 ? t->cols - prefix : 200, summary,
+			     sizeof summary);
 		line(fr, "  %-20s %5s %-16s %-8s %s", id, age, agent, risk, summary);
 	}
 	if (n > shown)
