@@ -201,6 +201,9 @@ expand_attributes(struct json_object *a, const char *correlation_id)
 	return o;
 }
 
+/* Microseconds: far past any real clock, far short of overflowing a sum of two. */
+#define TIME_MAX (INT64_MAX / 4)
+
 struct json_object *
 trace_spans_expand(struct json_object *stored, const char *correlation_id)
 {
@@ -219,9 +222,13 @@ trace_spans_expand(struct json_object *stored, const char *correlation_id)
 		struct json_object *s = item(spans, i, json_type_array), *o, *parent = NULL;
 		struct json_object *name = item(s, 0, json_type_string), *id = item(s, 1, json_type_string);
 		int64_t p = json_object_get_int64(item(s, 2, json_type_int));
+		int64_t start = json_object_get_int64(item(s, 3, json_type_int));
+		int64_t end = json_object_get_int64(item(s, 4, json_type_int));
 
+		/* Bounded so that t0 + offset cannot overflow, whatever the row says. */
 		if (s == NULL || name == NULL || id == NULL || p < -1 || p >= (int64_t)n ||
-		    (p == -1) != (i == 0)) {
+		    (p == -1) != (i == 0) || t0 < 0 || t0 > TIME_MAX || start < 0 ||
+		    start > TIME_MAX || end < 0 || end > TIME_MAX) {
 			json_object_put(out);
 			return NULL;
 		}
@@ -234,10 +241,8 @@ trace_spans_expand(struct json_object *stored, const char *correlation_id)
 		json_object_object_add(o, "span_id", json_object_get(id));
 		if (parent != NULL)
 			json_object_object_add(o, "parent_span_id", json_object_get(parent));
-		json_object_object_add(o, "start_us", json_object_new_int64(
-			t0 + json_object_get_int64(item(s, 3, json_type_int))));
-		json_object_object_add(o, "end_us", json_object_new_int64(
-			t0 + json_object_get_int64(item(s, 4, json_type_int))));
+		json_object_object_add(o, "start_us", json_object_new_int64(t0 + start));
+		json_object_object_add(o, "end_us", json_object_new_int64(t0 + end));
 		json_object_object_add(o, "status", json_object_new_string(
 			i == 0 && member(stored, "e", json_type_int) ? "error" : "ok"));
 		if (i == 0) {

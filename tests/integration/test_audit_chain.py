@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
 import sys
 import time
 
@@ -199,6 +200,30 @@ class TestChain(ChainCase):
         db.execute("UPDATE audit SET %s WHERE seq = 5" % sets, b)
         db.execute("UPDATE audit SET %s WHERE seq = 6" % sets, a)
         self.assertBroken(5, "reordered")
+
+    def sqlite3_tool(self, sql):
+        # The way a person would tamper: the sqlite3 command-line shell.
+        tool = shutil.which("sqlite3")
+        if tool is None:
+            self.skipTest("the sqlite3 tool (Debian package sqlite3) is not installed")
+        p = subprocess.run([tool, "-cmd", ".timeout 10000", self.d.db_path, sql], text=True,
+                           capture_output=True, timeout=30 * harness.SLOW)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_sqlite3_tool_edit_delete_reorder(self):
+        self.rows(12)
+        self.sqlite3_tool("UPDATE audit SET actor = 'someone-else' WHERE seq = 9")
+        self.assertBroken(9, "changed")
+        self.sqlite3_tool("DELETE FROM audit WHERE seq = 6")
+        self.assertBroken(6, "removed")
+        # Two rows' contents exchanged, keeping their seqs: reordered at the first.
+        self.sqlite3_tool(
+            "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (3, 4);"
+            "UPDATE audit SET (time_us, event, actor, peer_uid, peer_pid, correlation_id,"
+            " detail, prev_hash, hash) = (SELECT time_us, event, actor, peer_uid, peer_pid,"
+            " correlation_id, detail, prev_hash, hash FROM t WHERE t.seq = 7 - audit.seq)"
+            " WHERE seq IN (3, 4);")
+        self.assertBroken(3, "reordered")
 
     def test_truncated_tail(self):
         self.rows(11)  # rows 1..12, checkpoints at 5 and 10

@@ -16,6 +16,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -579,6 +580,80 @@ class Ctl(AuditCase):
             p.stdout.close()
             p.stderr.close()
 
+
+    def test_follow_loses_nothing_in_a_burst(self):
+        # 10,000 decisions from four agents' connections, as fast as maestrod takes
+        # them; maestroctl audit --follow must print every one of their rows, in order.
+        burst, conns, window = 10000, 4, 32
+        cmd = [harness.MAESTROCTL, "--socket", self.d.socket_path, "audit", "--follow",
+               "--event", "governance.evaluate", "--json"]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=harness.clean_env(), stdin=subprocess.DEVNULL)
+        seen, lock = [], threading.Lock()
+
+        def drain():
+            # Read as it comes, so the pipe never pushes back on maestroctl.
+            buf = b""
+            while True:
+                chunk = os.read(p.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    return
+                buf += chunk
+                *done, buf = buf.split(b"\n")
+                with lock:
+                    seen.extend(json.loads(l)["seq"] for l in done)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        try:
+            c = self.session("exec-1")
+            # Until the follower is in place, rows may pass it by: evaluate until one shows.
+            deadline = time.monotonic() + 10 * harness.SLOW
+            while time.monotonic() < deadline:
+                self.evaluate(c, self.action("shell", command="ls"))
+                time.sleep(0.05)
+                with lock:
+                    if seen:
+                        break
+            with lock:
+                self.assertTrue(seen, p.stderr.read1() if p.poll() is not None else "")
+                start = seen[-1]
+            sessions = [self.session("exec-1" if i % 2 else "exec-2") for i in range(conns)]
+            sent = [0] * conns
+            answered = [0] * conns
+            per = burst // conns
+            last = 0
+            while sum(answered) < burst:
+                for i, s in enumerate(sessions):
+                    while sent[i] < per and sent[i] - answered[i] < window:
+                        s.send_json(harness.request("governance.evaluate", {
+                            "action": self.action("shell", command="ls -l b%d" % sent[i])},
+                            id=sent[i]))
+                        sent[i] += 1
+                    if answered[i] < sent[i]:
+                        r = self.ok(s.read_json(timeout=60))
+                        self.assertIsInstance(r["audit_seq"], int, r)
+                        last = max(last, r["audit_seq"])
+                        answered[i] += 1
+            deadline = time.monotonic() + 60 * harness.SLOW
+            while time.monotonic() < deadline:
+                with lock:
+                    if seen and seen[-1] >= last:
+                        break
+                time.sleep(0.1)
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.wait(10)
+            reader.join(10)
+            err = p.stderr.read().decode()
+            p.stdout.close()
+            p.stderr.close()
+        rows = [r["seq"] for r in self.db_rows(
+            "event = 'governance.evaluate' AND seq > %d AND seq <= %d" % (start, last))]
+        self.assertEqual(len(rows), burst)
+        got = [x for x in seen if start < x <= last]
+        self.assertNotIn("missed", err)
+        self.assertEqual(got, rows, "the follower lost or reordered rows")
 
     def test_follow_ends_when_maestrod_stops(self):
         p = subprocess.Popen([harness.MAESTROCTL, "--socket", self.d.socket_path, "audit",

@@ -247,6 +247,17 @@ class Scrape(MetricsCase):
         start = simple(fams, "maestro_start_time_seconds")[frozenset()]
         self.assertLess(abs(start - time.time()), 600)
 
+    def test_promtool_accepts(self):
+        # Prometheus' own linter: format, naming, HELP and TYPE lines, units.
+        promtool = shutil.which("promtool")
+        if promtool is None:
+            self.skipTest("promtool (Debian package prometheus) is not installed")
+        status, _, body = http(self.url)
+        self.assertEqual(status, 200, body)
+        p = subprocess.run([promtool, "check", "metrics"], input=body, text=True,
+                           capture_output=True, timeout=60 * SLOW)
+        self.assertEqual(p.returncode, 0, "promtool:\n%s%s" % (p.stdout, p.stderr))
+
     def test_paths_and_methods(self):
         for path in ("/", "/metric", "/metrics/", "/metricsx", "/favicon.ico"):
             status, _, body = http("http://127.0.0.1:%d%s" % (self.port, path))

@@ -10,6 +10,8 @@ subagent_timeout nor turns it into allow, while LOW actions never reach it.
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import threading
@@ -223,6 +225,44 @@ class TestCtl(SofiaCase):
         p = self.sofia("--chat", "--json", input="Is this ethical?\n")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["type"], "ethics")
+
+    def test_chat_on_a_terminal(self):
+        # A person typing: a pseudo-terminal, so maestroctl sees a tty and colours.
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(harness.MAESTROCTL, [harness.MAESTROCTL, "--socket", self.d.socket_path,
+                                           "sofia", "--chat"], harness.clean_env())
+        out = b""
+
+        def read_until(needle, count=1):
+            nonlocal out
+            deadline = time.monotonic() + 20 * SLOW
+            while out.count(needle) < count and time.monotonic() < deadline:
+                r, _, _ = select.select([fd], [], [], 0.2)
+                if r:
+                    try:
+                        out += os.read(fd, 4096)
+                    except OSError:
+                        break
+            self.assertGreaterEqual(out.count(needle), count, out)
+
+        try:
+            read_until(b"You:")
+            os.write(fd, b"Should I delete user data?\n")
+            read_until(b"You:", 2)
+            os.write(fd, b"what about backups?\n")
+            read_until(b"You:", 3)
+            os.write(fd, b"exit\n")
+            _, status = os.waitpid(pid, 0)
+        finally:
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        self.assertIn(b"\x1b[", out)  # a terminal: colour
+        self.assertEqual(out.count(b"Questions to weigh"), 2, out)
+        rows = self.counsel_rows()
+        self.assertEqual([r["detail"]["turn"] for r in rows], [1, 2])
+        self.assertEqual(rows[0]["detail"]["chat_id"], rows[1]["detail"]["chat_id"])
+        self.assertTrue(rows[1]["detail"]["carried_over"])
 
 
 class BackendCase(SofiaCase):

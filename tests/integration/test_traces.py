@@ -279,6 +279,14 @@ class TestOtlp(TraceCase):
                          {"justica", "sofia", "armor", "audit.commit"})
         for s in children:
             self.assertEqual(s["traceId"], CALLER_TRACE)
+        # Every id well formed: lowercase hex, 16 bytes for traces, 8 for spans.
+        for s in self.rx.spans():
+            self.assertRegex(s["traceId"], r"^[0-9a-f]{32}$", s)
+            self.assertRegex(s["spanId"], r"^[0-9a-f]{16}$", s)
+            if "parentSpanId" in s:
+                self.assertRegex(s["parentSpanId"], r"^[0-9a-f]{16}$", s)
+            self.assertNotEqual(s["traceId"], "0" * 32)
+            self.assertNotEqual(s["spanId"], "0" * 16)
         with self.rx.lock:
             resource = [b for p, b in self.rx.posts if p == "/v1/traces"][0]
         self.assertEqual(attrs(resource["resourceSpans"][0]["resource"])["service.name"],
