@@ -146,45 +146,6 @@ print_approval(struct json_object *a)
 	}
 }
 
-/* The next message maestrod sends, waiting as long as it takes (--watch). */
-static int
-next_message(struct rpc_client *cl, struct rpc_response *resp)
-{
-	for (;;) {
-		struct pollfd pfd = { .fd = cl->fd, .events = POLLIN };
-		struct rpc_error err;
-		const char *line;
-		size_t len, avail;
-		ssize_t n;
-		char *p;
-
-		switch (frame_reader_next(&cl->in, &line, &len)) {
-		case FRAME_LINE:
-			return rpc_parse_response(line, len, resp, &err) == 0 ? 0 : -EPROTO;
-		case FRAME_TOO_LONG:
-			return -EPROTO;
-		default:
-			break;
-		}
-		if (poll(&pfd, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p = frame_reader_space(&cl->in, &avail);
-		if (p == NULL)
-			return -ENOMEM;
-		n = read(cl->fd, p, avail);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		frame_reader_commit(&cl->in, (size_t)n);
-	}
-}
-
 /* One event of --watch, as a line; a new request rings the terminal's bell. */
 static void
 print_event(const char *event, struct json_object *a, bool json, bool bell)
@@ -235,7 +196,7 @@ approvals_watch(struct ctl *ctl, bool json)
 	json_object_put(r);
 	for (;;) {
 		struct rpc_response resp;
-		int rc = next_message(&ctl->rpc, &resp);
+		int rc = rpc_next_message(&ctl->rpc, -1, &resp);
 
 		if (rc < 0) {
 			rpc_response_clear(&resp);

@@ -87,7 +87,7 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Reads the next line before the deadline. */
+/* Reads the next line before the deadline (CLOCK_MONOTONIC ms; -1: no deadline). */
 static int
 read_line(struct rpc_client *cl, int64_t deadline, const char **line, size_t *len)
 {
@@ -103,8 +103,8 @@ read_line(struct rpc_client *cl, int64_t deadline, const char **line, size_t *le
 			return 0;
 		if (st == FRAME_TOO_LONG)
 			return -EPROTO;
-		left = cl->timeout_ms > 0 ? deadline - mono_ms() : -1;
-		if (cl->timeout_ms > 0 && left <= 0)
+		left = deadline >= 0 ? deadline - mono_ms() : -1;
+		if (deadline >= 0 && left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&pfd, 1, (int)left);
 		if (n < 0 && errno == EINTR)
@@ -133,7 +133,7 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 {
 	int64_t id = cl->next_id++;
 	struct json_object *req = rpc_request_new(NULL, method, params);
-	int64_t deadline = mono_ms() + cl->timeout_ms;
+	int64_t deadline = cl->timeout_ms > 0 ? mono_ms() + cl->timeout_ms : -1;
 	const char *text;
 	size_t len;
 	int r;
@@ -173,4 +173,29 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 			return 0;
 		rpc_response_clear(resp);
 	}
+}
+
+int64_t
+rpc_mono_ms(void)
+{
+	return mono_ms();
+}
+
+int
+rpc_next_message(struct rpc_client *cl, int64_t deadline, struct rpc_response *resp)
+{
+	struct rpc_error err;
+	const char *line;
+	size_t len;
+	int r;
+
+	memset(resp, 0, sizeof *resp);
+	r = read_line(cl, deadline, &line, &len);
+	if (r < 0)
+		return r;
+	if (rpc_parse_response(line, len, resp, &err) != 0) {
+		rpc_response_clear(resp);
+		return -EPROTO;
+	}
+	return 0;
 }

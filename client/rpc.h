@@ -33,4 +33,14 @@ void rpc_report_connect_error(const char *path, int r);
 int rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 	     struct rpc_response *resp);
 
+/*
+ * The next message maestrod sends, a notification or a reply, waiting until
+ * deadline (rpc_mono_ms() time; -1: as long as it takes, for a follower or
+ * a watcher). Returns 0 with *resp filled (cleared on error), -ETIMEDOUT,
+ * -ECONNRESET when maestrod closed the connection, -EPROTO when the line is
+ * not JSON-RPC.
+ */
+int rpc_next_message(struct rpc_client *cl, int64_t deadline, struct rpc_response *resp);
+int64_t rpc_mono_ms(void);
+
 #endif
