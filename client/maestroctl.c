@@ -14,12 +14,14 @@ static const struct command *const command_groups[] = {
 	system_commands,
 	agent_commands,
 	governance_commands,
+	exec_commands,
 	policy_commands,
 	approval_commands,
 	trace_commands,
 	audit_commands,
 	top_commands,
 	sofia_commands,
+	hook_commands,
 };
 
 static void
@@ -80,7 +82,7 @@ bad:
  * The token of the agent we speak for: --token-file, else $MAESTRO_TOKEN,
  * else the agent's file in the user's config directory.
  */
-static int
+int
 ctl_read_token(struct ctl *ctl, char *token, size_t size)
 {
 	const char *env = getenv("MAESTRO_TOKEN"), *xdg = getenv("XDG_CONFIG_HOME");

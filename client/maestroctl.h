@@ -38,12 +38,14 @@ struct command {
 extern const struct command system_commands[];
 extern const struct command agent_commands[];
 extern const struct command governance_commands[];
+extern const struct command exec_commands[];
 extern const struct command policy_commands[];
 extern const struct command approval_commands[];
 extern const struct command trace_commands[];
 extern const struct command audit_commands[];
 extern const struct command top_commands[];
 extern const struct command sofia_commands[];
+extern const struct command hook_commands[];
 
 /* maestroctl audit verify (cmd-audit-verify.c); argv[0] is "verify". */
 int cmd_audit_verify(struct ctl *ctl, int argc, char **argv);
@@ -55,6 +57,13 @@ int cmd_audit_verify(struct ctl *ctl, int argc, char **argv);
  */
 int ctl_call(struct ctl *ctl, const char *method, struct json_object *params,
 	     struct json_object **result);
+
+/*
+ * The token of ctl->agent: --token-file, else $MAESTRO_TOKEN, else
+ * tokens/AGENT in the user's config directory. 0, or a negative errno
+ * having said why on stderr.
+ */
+int ctl_read_token(struct ctl *ctl, char *token, size_t size);
 
 /* "90", "30s", "15m", "12h", "7d", "2w" into seconds. */
 int ctl_parse_duration(const char *text, long long *seconds);

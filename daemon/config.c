@@ -43,6 +43,14 @@ config_init(struct config *cfg)
 	cfg->audit_checkpoint_every = 1000; /* AUDIT_CHECKPOINT_EVERY_DEFAULT */
 	cfg->otlp_queue_max = 4096;
 	cfg->counsel_timeout_usec = COUNSEL_TIMEOUT_DEFAULT_USEC;
+	cfg->exec.max_output = 1024 * 1024;
+	cfg->exec.cpu_s = 300;
+	cfg->exec.memory = 4ull << 30;
+	cfg->exec.files = 1024;
+	cfg->exec.file_size = 1ull << 30;
+	cfg->exec.procs = 512;
+	cfg->exec.timeout_max_s = 3600;
+	snprintf(cfg->exec.user, sizeof cfg->exec.user, "nobody");
 }
 
 void
@@ -428,6 +436,71 @@ set_counsel(struct config *cfg, const struct cursor *c, const char *key, const c
 	return 0;
 }
 
+/* A byte count up to max with an optional K, M or G suffix (1024-based). */
+static int
+parse_bytes(const char *v, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long n, mult = 1;
+	char num[32];
+	size_t len = strlen(v);
+
+	if (len > 0 && strchr("kKmMgG", v[len - 1]) != NULL) {
+		mult = strchr("kK", v[len - 1]) ? 1ull << 10 : strchr("mM", v[len - 1]) ? 1ull << 20 : 1ull << 30;
+		len--;
+	}
+	if (len == 0 || len >= sizeof num)
+		return -EINVAL;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (parse_uint(num, max / mult, &n) < 0 || n == 0)
+		return -ERANGE;
+	*out = n * mult;
+	return 0;
+}
+
+/* governance.execute's limits (exec.c); each bounded so that no value disables a limit. */
+static int
+set_exec(struct config *cfg, const struct cursor *c, const char *key, const char *v)
+{
+	struct exec_config *e = &cfg->exec;
+	unsigned long long n;
+
+	if (strcmp(key, "exec_max_output") == 0) {
+		if (parse_bytes(v, 64ull << 20, &n) < 0)
+			return config_fail(c, v, "%s must be a size from 1 byte to 64M, such as 1M", key);
+		e->max_output = (size_t)n;
+	} else if (strcmp(key, "exec_memory") == 0 || strcmp(key, "exec_file_size") == 0) {
+		if (parse_bytes(v, 1ull << 50, &n) < 0 || n < (1ull << 20))
+			return config_fail(c, v, "%s must be a size from 1M to 1048576G, such as 4G", key);
+		*(key[5] == 'm' ? &e->memory : &e->file_size) = n;
+	} else if (strcmp(key, "exec_cpu") == 0) {
+		if (parse_uint(v, 86400, &n) < 0 || n == 0)
+			return config_fail(c, v, "%s must be a number of CPU seconds from 1 to 86400", key);
+		e->cpu_s = n;
+	} else if (strcmp(key, "exec_files") == 0 || strcmp(key, "exec_procs") == 0) {
+		if (parse_uint(v, 1048576, &n) < 0 || n < 4)
+			return config_fail(c, v, "%s must be a whole number from 4 to 1048576", key);
+		*(key[5] == 'f' ? &e->files : &e->procs) = n;
+	} else if (strcmp(key, "exec_timeout_max") == 0) {
+		uint64_t usec;
+
+		if (set_duration(c, key, v, &usec) < 0 || usec < 1000000)
+			return config_fail(c, v, "%s must be a duration from 1s to 1 hour", key);
+		e->timeout_max_s = (unsigned)(usec / 1000000);
+	} else if (strcmp(key, "exec_user") == 0) {
+		uid_t uid;
+
+		if (strlen(v) >= sizeof e->user || lookup_uid(v, &uid) < 0)
+			return config_fail(c, v, "%s: no such user: %s", key, v);
+		if (uid == 0)
+			return config_fail(c, v, "%s must not be root: commands run as it to be confined", key);
+		snprintf(e->user, sizeof e->user, "%s", v);
+	} else {
+		return config_fail(c, key, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
 static int
 config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 {
@@ -499,6 +572,8 @@ config_set(struct config *cfg, const struct cursor *c, const char *key, char *v)
 	}
 	if (strncmp(key, "counsel_", 8) == 0)
 		return set_counsel(cfg, c, key, v);
+	if (strncmp(key, "exec_", 5) == 0)
+		return set_exec(cfg, c, key, v);
 	if (strcmp(key, "workers") == 0) {
 		if (set_count(c, key, v, &cfg->workers) < 0 || cfg->workers > 64)
 			return config_fail(c, v, "workers must be a whole number from 1 to 64");

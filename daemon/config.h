@@ -13,6 +13,18 @@ enum audit_sync {
 	AUDIT_SYNC_FULL = 2,   /* survives a power cut */
 };
 
+/* governance.execute's limits on a command (exec.c, maestrod.conf(5) exec_*). */
+struct exec_config {
+	size_t max_output;	/* bytes of stdout, and of stderr, kept */
+	uint64_t cpu_s;		/* RLIMIT_CPU, seconds */
+	uint64_t memory;	/* RLIMIT_AS, bytes */
+	uint64_t files;		/* RLIMIT_NOFILE */
+	uint64_t file_size;	/* RLIMIT_FSIZE, bytes */
+	uint64_t procs;		/* RLIMIT_NPROC */
+	unsigned timeout_max_s; /* the longest timeout_s a request may ask */
+	char user[64];		/* exec_user: whom a root maestrod runs a root peer's command as */
+};
+
 struct config {
 	char *socket_path; /* NULL: the default for this user */
 	char *db_path;	   /* NULL: the default for this user */
@@ -46,6 +58,7 @@ struct config {
 	char *counsel_backend;	       /* sofia's model: a loopback http:// URL; NULL: rules only */
 	char *counsel_model;	       /* the model name sent; NULL: "local" */
 	uint64_t counsel_timeout_usec; /* how long counsel.ask waits for the model */
+	struct exec_config exec;	       /* governance.execute's limits (exec_* keys) */
 };
 
 /* Where a file went wrong; line and column count from 1, 0 when unknown. */

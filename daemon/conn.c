@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "exec.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "maestro-protocol.h"
@@ -187,6 +188,7 @@ conn_read(struct conn *c)
 	}
 	if (n == 0) {
 		c->eof = true;
+		exec_conn_eof(c); /* a client that hung up takes its running commands with it */
 		return 0;
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -262,6 +264,7 @@ conn_free(struct conn *c)
 		return;
 	if (c->follower != NULL)
 		audit_follow_remove(c->d->follow, c);
+	exec_conn_gone(c);
 	/* Calls in flight finish without us; their replies go nowhere. */
 	while ((call = TAILQ_FIRST(&c->calls)) != NULL) {
 		TAILQ_REMOVE(&c->calls, call, entry);

@@ -33,6 +33,7 @@ struct conn {
 	bool approvals_subscribed; /* approval.subscribe: notified of every approval's steps */
 	char *home;   /* the peer's home directory, looked up once; NULL until then */
 	struct audit_follower *follower; /* audit.follow: set while it follows (audit-follow.c) */
+	LIST_HEAD(, execution) executions; /* governance.execute's commands running for it (exec.c) */
 	struct event *ev_read;
 	struct event *ev_write;
 	struct frame_reader in;

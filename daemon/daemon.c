@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "counsel.h"
 #include "daemon.h"
+#include "exec.h"
 #include "log.h"
 #include "telemetry.h"
 #include "trace.h"
@@ -243,6 +244,7 @@ daemon_shutdown(struct maestrod *d)
 	evtimer_add(d->ev_drain_timeout, &tv);
 	server_foreach_conn(d->server, conn_drain_cb, NULL);
 	approvals_drain(d); /* parked approval.wait calls answer now, not at the drain timeout */
+	exec_shutdown(d);   /* running commands are killed, and answered as they end */
 	daemon_maybe_finish(d);
 }
 
@@ -342,6 +344,7 @@ daemon_start(struct maestrod *d, const struct options *opts)
 	d->started_has_group = d->cfg.has_socket_group;
 	d->started_group = d->cfg.socket_group;
 	d->started_workers = d->cfg.workers;
+	d->started_otlp = d->cfg.otlp_endpoint ? strdup(d->cfg.otlp_endpoint) : NULL;
 	r = daemon_load_policy(&d->cfg, &d->policy, &err);
 	if (r < 0) {
 		config_error_format(&err, msg, sizeof msg);
@@ -427,6 +430,7 @@ daemon_run(struct maestrod *d)
 	daemon_record(d, "daemon.stop", detail);
 	/* Decisions in flight finish first; their audit rows follow them into the writer. */
 	d->workers = workers_stop(d->workers);
+	exec_free_all(d); /* commands still running past the drain timeout */
 	d->reader = reader_stop(d->reader);
 	/* Stopping the writer commits everything still queued, the last traces too. */
 	trace_flush(d);
@@ -441,6 +445,7 @@ void
 daemon_free(struct maestrod *d)
 {
 	d->workers = workers_stop(d->workers);
+	exec_free_all(d);
 	d->reader = reader_stop(d->reader);
 	d->audit = audit_stop(d->audit);
 	d->telemetry = telemetry_stop(d->telemetry);
@@ -469,4 +474,5 @@ daemon_free(struct maestrod *d)
 	registry_clear(&d->stored);
 	free(d->started_socket);
 	free(d->started_db);
+	free(d->started_otlp);
 }

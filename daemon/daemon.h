@@ -24,6 +24,7 @@ struct metrics;
 struct metrics_http;
 struct telemetry;
 struct counsel_chats;
+struct exec_set;
 
 /* Command-line settings; they win over the config file, also on reload. */
 struct options {
@@ -55,6 +56,7 @@ struct maestrod {
 	bool started_has_group;
 	gid_t started_group;
 	unsigned started_workers;
+	char *started_otlp; /* the export endpoint the telemetry thread was started with */
 	struct server *server;
 	struct store *store;
 	struct audit *audit;
@@ -70,6 +72,7 @@ struct maestrod {
 	struct telemetry *telemetry;  /* OTLP export, when otlp_endpoint is set (telemetry.c) */
 	struct trace_pending *trace_pending; /* traces waiting to be handed to the writer (trace.c) */
 	struct counsel_chats *counsel; /* counsel.ask's chats (m-counsel.c); made on first use */
+	struct exec_set *exec;	       /* governance.execute's running commands (exec.c); made on first use */
 	struct trust_pending pending_reports; /* evaluations owed a report (trust.c) */
 	struct counters stats;
 	uint64_t started_realtime_usec;
@@ -90,7 +93,7 @@ struct reload_result {
 	struct config_error error;
 	char audit_error[160];	      /* could not be recorded, so not applied */
 	bool overloaded;	      /* ... because the audit queue was full: retry */
-	const char *restart_required[6]; /* changed, but only a restart applies them */
+	const char *restart_required[8]; /* changed, but only a restart applies them */
 	unsigned n_restart_required;
 	int64_t audit_seq;
 };

@@ -20,6 +20,7 @@ static const struct method *const method_tables[] = {
 	agent_methods,
 	governance_methods,
 	report_methods,
+	execute_methods,
 	policy_methods,
 	trace_methods,
 	audit_methods,

@@ -63,6 +63,7 @@ extern const struct method agent_methods[];
 extern const struct method session_methods[];
 extern const struct method governance_methods[];
 extern const struct method report_methods[];
+extern const struct method execute_methods[];
 extern const struct method policy_methods[];
 extern const struct method trace_methods[];
 extern const struct method audit_methods[];

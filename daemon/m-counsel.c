@@ -13,6 +13,7 @@
 #include "counsel.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "ids.h"
 #include "maestro-protocol.h"
 #include "sofia-topics.h"
 #include "util.h"
@@ -61,32 +62,6 @@ chats_of(struct maestrod *d)
 	if (d->counsel == NULL)
 		d->counsel = counsel_chats_new();
 	return d->counsel;
-}
-
-/* Like governance.evaluate's: time-ordered, so the audit trail's index appends. */
-static void
-correlation_new(char out[33])
-{
-	uint64_t ms = now_usec(CLOCK_REALTIME) / 1000;
-	unsigned char raw[16];
-
-	randombytes_buf(raw, sizeof raw);
-	for (int i = 0; i < 6; i++)
-		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
-	sodium_bin2hex(out, 33, raw, sizeof raw);
-}
-
-static bool
-correlation_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("._:-", s[i]))
-			return false;
-	return true;
 }
 
 /* On a worker: the rules always; the model too when it may, within its timeout. */
@@ -287,7 +262,7 @@ counsel_ask(struct call *call)
 		chat_id = json_object_get_string(v);
 	if (json_object_object_get_ex(call->params, "correlation_id", &v)) {
 		corr = json_object_get_string(v);
-		if (!correlation_ok(corr)) {
+		if (!correlation_valid(corr)) {
 			call_fail(call, RPC_INVALID_PARAMS, "invalid params: correlation_id must be 1 to "
 				  "64 of A-Z a-z 0-9 . _ : -", NULL);
 			return;

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "ids.h"
 #include "effects.h"
 #include "maestro-protocol.h"
 #include "pipeline.h"
@@ -64,36 +65,6 @@ peer_home(struct conn *c)
 	    pw.pw_dir != NULL)
 		c->home = strdup(pw.pw_dir);
 	return c->home;
-}
-
-static bool
-correlation_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("._:-", s[i]))
-			return false;
-	return true;
-}
-
-static void
-correlation_new(char out[33])
-{
-	/*
-	 * Like a UUIDv7: 48 bits of milliseconds, then 80 random bits. Ids
-	 * that grow with time keep the audit trail's correlation index
-	 * appending at its end, instead of touching a random page per row.
-	 */
-	uint64_t ms = now_usec(CLOCK_REALTIME) / 1000;
-	unsigned char raw[16];
-
-	randombytes_buf(raw, sizeof raw);
-	for (int i = 0; i < 6; i++)
-		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
-	sodium_bin2hex(out, 33, raw, sizeof raw);
 }
 
 /* W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>. */
@@ -257,7 +228,7 @@ governance_evaluate_start(struct call *call, struct json_object *action, pipelin
 		return;
 	}
 	s = member(call->params, "correlation_id");
-	if (s != NULL && !correlation_ok(s)) {
+	if (s != NULL && !correlation_valid(s)) {
 		refuse(call, RPC_INVALID_PARAMS,
 		       "invalid params: correlation_id must be 1 to 64 of A-Z a-z 0-9 . _ : -", then, arg);
 		return;

@@ -48,6 +48,9 @@ reload_restart_required(struct maestrod *d, const struct config *next, struct re
 	/* The worker threads are started once; resizing a busy pool is not worth its risks. */
 	if (next->workers != d->started_workers)
 		res->restart_required[res->n_restart_required++] = "workers";
+	/* The export thread keeps the endpoint it was started with. */
+	if (str_differs(next->otlp_endpoint, d->started_otlp))
+		res->restart_required[res->n_restart_required++] = "otlp_endpoint";
 	/* Rebinding would need its failure reported after the row is committed: not worth it. */
 	if (metrics_http_differs(d->metrics_http, next->metrics_host, next->metrics_port))
 		res->restart_required[res->n_restart_required++] = "metrics_listen";

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "telemetry.h"
+#include "ids.h"
 #include "trace.h"
 #include "util.h"
 
@@ -29,10 +30,7 @@ static const char *const subagent_span[3] = { "justica", "sofia", "armor" };
 static void
 trace_new_id(uint8_t id[16], const uint8_t random[16], uint64_t now_us)
 {
-	uint64_t ms = now_us / 1000;
-
-	for (int i = 0; i < 6; i++)
-		id[i] = (uint8_t)(ms >> (40 - 8 * i));
+	id_time_prefix(id, now_us);
 	memcpy(id + 6, random + 6, 10);
 }
 

@@ -125,6 +125,11 @@ class CliAgainstDaemon(MaestroTestCase):
         r = json.loads(self.d.ctl("reload", json_out=True).stdout)
         self.assertEqual(r["restart_required"], ["workers"])
 
+    def test_reload_otlp_endpoint_needs_restart(self):
+        self.d.write_config("otlp_endpoint = http://127.0.0.1:9\n")
+        r = json.loads(self.d.ctl("reload", json_out=True).stdout)
+        self.assertEqual(r["restart_required"], ["otlp_endpoint"])
+
     def test_reload_restart_required_until_restarted(self):
         # The store keeps running with audit_sync = normal until a restart,
         # so every reload of a file that says full must still say so.
