@@ -23,68 +23,6 @@ exec_usage(void)
 			"[--workspace DIR] -- COMMAND [ARGS...]\n");
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-send_line(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* The next message, or a negative errno (-ETIMEDOUT, -ECONNRESET, -EPROTO). */
-static int
-next_message(struct rpc_client *cl, int64_t deadline, struct rpc_response *resp)
-{
-	for (;;) {
-		struct pollfd pfd = { .fd = cl->fd, .events = POLLIN };
-		struct rpc_error err;
-		const char *line;
-		size_t len, avail;
-		enum frame_status st = frame_reader_next(&cl->in, &line, &len);
-		int64_t left;
-		ssize_t n;
-		char *p;
-
-		if (st == FRAME_LINE)
-			return rpc_parse_response(line, len, resp, &err) == 0 ? 0 : -EPROTO;
-		if (st == FRAME_TOO_LONG)
-			return -EPROTO;
-		left = deadline - mono_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? -ETIMEDOUT : -errno;
-		if ((p = frame_reader_space(&cl->in, &avail)) == NULL)
-			return -ENOMEM;
-		n = read(cl->fd, p, avail);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : -errno;
-		frame_reader_commit(&cl->in, (size_t)n);
-	}
-}
-
 static const char *
 str(struct json_object *o, const char *key)
 {
@@ -160,13 +98,12 @@ cmd_exec(struct ctl *ctl, int argc, char **argv)
 		{ "workspace", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *params, *args, *r = NULL, *req;
-	const char *cwd = NULL, *workspace = NULL, *line;
+	struct json_object *params, *args, *r = NULL;
+	const char *cwd = NULL, *workspace = NULL;
 	char here[PATH_MAX];
 	long long timeout_s = 60;
 	struct rpc_response resp;
-	int64_t id = 1 << 20, deadline;
-	size_t len;
+	int64_t id, deadline;
 	int c, ec;
 
 	optind = 1;
@@ -212,19 +149,15 @@ cmd_exec(struct ctl *ctl, int argc, char **argv)
 		json_object_put(params);
 		return ec;
 	}
-	req = rpc_request_new(NULL, "governance.execute", params);
-	json_object_object_add(req, "id", json_object_new_int64(id));
-	line = rpc_to_line(req, &len);
-	if (send_line(ctl->rpc.fd, line, len) < 0 || send_line(ctl->rpc.fd, "\n", 1) < 0) {
-		json_object_put(req);
+	/* Sent without waiting: output notifications come before the reply. */
+	if (rpc_send(&ctl->rpc, "governance.execute", params, &id) < 0) {
 		fprintf(stderr, "maestroctl: maestrod at %s closed the connection\n", ctl->socket_path);
 		return EXIT_UNREACHABLE;
 	}
-	json_object_put(req);
 
-	deadline = mono_ms() + timeout_s * 1000 + EXEC_REPLY_GRACE_MS;
+	deadline = rpc_mono_ms() + timeout_s * 1000 + EXEC_REPLY_GRACE_MS;
 	for (;;) {
-		int rr = next_message(&ctl->rpc, deadline, &resp);
+		int rr = rpc_next_message(&ctl->rpc, deadline, &resp);
 
 		if (rr < 0) {
 			fprintf(stderr, "maestroctl: %s\n",

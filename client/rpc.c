@@ -128,12 +128,10 @@ read_line(struct rpc_client *cl, int64_t deadline, const char **line, size_t *le
 }
 
 int
-rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
-	 struct rpc_response *resp)
+rpc_send(struct rpc_client *cl, const char *method, struct json_object *params, int64_t *id_out)
 {
 	int64_t id = cl->next_id++;
 	struct json_object *req = rpc_request_new(NULL, method, params);
-	int64_t deadline = cl->timeout_ms > 0 ? mono_ms() + cl->timeout_ms : -1;
 	const char *text;
 	size_t len;
 	int r;
@@ -144,6 +142,21 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 	if (r == 0)
 		r = write_all(cl->fd, "\n", 1);
 	json_object_put(req);
+	if (id_out != NULL)
+		*id_out = id;
+	return r;
+}
+
+int
+rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
+	 struct rpc_response *resp)
+{
+	int64_t deadline = cl->timeout_ms > 0 ? mono_ms() + cl->timeout_ms : -1;
+	int64_t id;
+	size_t len;
+	int r;
+
+	r = rpc_send(cl, method, params, &id);
 	/*
 	 * maestrod may have refused us at connect and closed: its reason is
 	 * still waiting to be read, so a failed write is not the end.

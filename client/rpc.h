@@ -25,6 +25,14 @@ void rpc_close(struct rpc_client *cl);
 void rpc_report_connect_error(const char *path, int r);
 
 /*
+ * Sends a request (taking over params) with the next id, stored in *id
+ * (may be NULL), without waiting: the caller reads what comes with
+ * rpc_next_message(). Returns 0 or a negative errno.
+ */
+int rpc_send(struct rpc_client *cl, const char *method, struct json_object *params,
+	     int64_t *id);
+
+/*
  * Sends a request (taking over params) and waits for its reply, skipping
  * notifications. Returns 0 with *resp filled (it may carry an error
  * reply), -ETIMEDOUT, -ECONNRESET when maestrod closed the connection, or
