@@ -74,6 +74,22 @@ armor_source_parse(const char *name, enum armor_source *source)
 	return -EINVAL;
 }
 
+bool
+armor_found_instructions(const struct armor_result *res)
+{
+	for (size_t i = 0; i < res->n_findings; i++)
+		switch (res->findings[i].category) {
+		case ARMOR_INJECTION:
+		case ARMOR_JAILBREAK:
+		case ARMOR_EXFILTRATION:
+		case ARMOR_SYSTEM_PROMPT_EXTRACTION:
+			return true;
+		default:
+			break;
+		}
+	return false;
+}
+
 const char *
 armor_category_name(enum armor_category category)
 {

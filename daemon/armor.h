@@ -117,6 +117,13 @@ char *armor_redact_dup(const char *text, size_t len, size_t *out_len);
 const char *armor_source_name(enum armor_source source);
 int armor_source_parse(const char *name, enum armor_source *source);
 const char *armor_category_name(enum armor_category category);
+
+/*
+ * Whether res found instructions aimed at the agent (injection, jailbreak,
+ * exfiltration, prompt extraction), as opposed to hidden characters or
+ * secrets: what taints a session that read it.
+ */
+bool armor_found_instructions(const struct armor_result *res);
 const char *armor_verdict_name(enum armor_verdict verdict);
 
 #endif

@@ -69,22 +69,6 @@ finish_work(struct work_item *item)
 		log_warning("governance.execute: cannot remove %s: %s", ex->tmpdir, strerror(errno));
 }
 
-static bool
-injected(const struct armor_result *res)
-{
-	for (size_t i = 0; i < res->n_findings; i++)
-		switch (res->findings[i].category) {
-		case ARMOR_INJECTION:
-		case ARMOR_JAILBREAK:
-		case ARMOR_EXFILTRATION:
-		case ARMOR_SYSTEM_PROMPT_EXTRACTION:
-			return true;
-		default:
-			break;
-		}
-	return false;
-}
-
 static void
 add_findings(struct json_object *arr, const struct armor_result *res, const char *stream,
 	     unsigned *secrets)
@@ -191,7 +175,8 @@ finish_done(struct work_item *item)
 	struct agent *a;
 
 	ex->state = EXEC_RECORDING;
-	ex->tainted = injected(&ex->out.screen) || injected(&ex->err.screen);
+	ex->tainted = armor_found_instructions(&ex->out.screen) ||
+		      armor_found_instructions(&ex->err.screen);
 	/* Instructions hidden in what the agent will read make its next risky steps a person's call. */
 	if (ex->tainted && ex->call->conn != NULL)
 		ex->call->conn->tainted = true;

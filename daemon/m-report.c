@@ -70,22 +70,6 @@ report_committed(struct audit_record *rec, void *userdata)
 	free(rp);
 }
 
-static bool
-injected(const struct armor_result *res)
-{
-	for (size_t i = 0; i < res->n_findings; i++)
-		switch (res->findings[i].category) {
-		case ARMOR_INJECTION:
-		case ARMOR_JAILBREAK:
-		case ARMOR_EXFILTRATION:
-		case ARMOR_SYSTEM_PROMPT_EXTRACTION:
-			return true;
-		default:
-			break;
-		}
-	return false;
-}
-
 /* On the loop: apply what the output showed, then record it all. */
 static void
 report_done(struct work_item *item)
@@ -95,7 +79,7 @@ report_done(struct work_item *item)
 	struct json_object *detail = json_object_new_object(), *findings, *v;
 	bool success = strcmp(json_object_get_string(json_object_object_get(call->params, "outcome")),
 			      "success") == 0;
-	bool taint = injected(&rp->screen);
+	bool taint = armor_found_instructions(&rp->screen);
 	struct audit_record *rec;
 	unsigned secrets = 0;
 	uint64_t tokens = 0;
