@@ -301,6 +301,53 @@ names_maestro(const struct classify *c)
 	return false;
 }
 
+/* A script: a shell file by its name, or anything that starts with "#!". */
+static bool
+is_script(const struct action_input *in)
+{
+	static const char *const exts[] = { ".sh", ".bash", ".zsh", ".ksh", ".dash", ".fish" };
+
+	if (in->content == NULL)
+		return false;
+	if (strncmp(in->content, "#!", 2) == 0)
+		return true;
+	for (size_t k = 0; k < in->n_paths; k++) {
+		size_t n = in->paths[k] ? strlen(in->paths[k]) : 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+			if (n > strlen(exts[i]) && strcmp(in->paths[k] + n - strlen(exts[i]), exts[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A script an agent writes is read as the commands it will run: once it
+ * runs, maestrod sees only "run a workspace script". So writing one that
+ * runs maestroctl or touches maestro's files is self-modification now
+ * (an agent approving its own request by way of a script). Only that is
+ * taken from the script: its other effects are judged when they run.
+ */
+static bool
+script_names_maestro(const struct action_input *in)
+{
+	struct action_input sub = *in;
+	struct action_facts facts;
+	bool self;
+
+	sub.kind = ACTION_SHELL;
+	sub.command = in->content;
+	sub.command_len = 0;
+	sub.paths = NULL;
+	sub.n_paths = 0;
+	sub.content = NULL;
+	if (effects_classify(&sub, &facts) < 0)
+		return true; /* unreadable as a script: fail closed, it was about maestro */
+	self = (facts.effects & EFFECT_MAESTRO_SELF) != 0;
+	action_facts_clear(&facts);
+	return self;
+}
+
 int
 effects_classify(const struct action_input *in, struct action_facts *out)
 {
@@ -352,7 +399,8 @@ effects_classify(const struct action_input *in, struct action_facts *out)
 	}
 	if (r == 0)
 		r = c.error;
-	if (r == 0 && names_maestro(&c))
+	if (r == 0 && (names_maestro(&c) || (in->kind == ACTION_FILE_WRITE && is_script(in) &&
+						     script_names_maestro(in))))
 		out->effects |= EFFECT_MAESTRO_SELF;
 	if (r == 0)
 		decide(&c);

@@ -29,6 +29,7 @@ struct action_input {
 	const char *workspace;	   /* the agent's workspace root; NULL: cwd */
 	const char *home;	   /* for ~ and $HOME; NULL: unknown */
 	const char *const *texts;  /* other text the action carries: a prompt, file content, MCP arguments */
+	const char *content;	   /* ACTION_FILE_WRITE: what is written, when the agent said; may be NULL */
 	size_t n_texts;
 	struct maestro_paths maestro;
 };

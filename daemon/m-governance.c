@@ -157,6 +157,7 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 		texts[n_texts++] = json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN |
 									JSON_C_TO_STRING_NOSLASHESCAPE);
 	ai.texts = texts;
+	ai.content = member(action, "content");
 	ai.n_texts = n_texts;
 	r = effects_classify(&ai, &in->facts);
 	if (r == -EINVAL) {

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import unittest
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -567,22 +566,31 @@ class NoSelfApproval(ApprovalCase):
         self.assertEqual(self.count("approval.decide"), 0)
 
 
-    @unittest.expectedFailure
     def test_script_that_would_approve(self):
-        """Known gap: maestrod judges the action, not what a file it writes will do later.
+        """A script an agent writes is read as what it will run.
 
-        Writing a script whose content runs maestroctl is an ordinary write in
-        the workspace (allow, LOW), and "sh ./approve.sh" runs a workspace
-        script whose content maestrod never reads. What stops the approval
-        is the protocol: approval.decide refuses an agent's connection, and
-        an agent that runs as another uid than its person cannot reach the
-        socket at all (see maestrod(8), APPROVALS).
+        Once it runs, maestrod sees only "sh ./approve.sh", a workspace
+        script; so the write of a script that runs maestroctl (however it
+        is spelled) is where it is refused, as self-modification.
         """
         c = self.session()
+        cases = [
+            ("approve.sh", "#!/bin/sh\nmaestroctl approve X\n"),
+            ("approve", "#!/usr/bin/env bash\nset -e\necho ok && maestroctl approve X\n"),
+            ("approve.sh", "cd /tmp\nbash -c 'maestroctl deny X'\n"),
+            ("approve.bash", "\"maes\"'troctl' approve X\n"),
+            ("approve.sh", "#!/bin/sh\n/usr/bin/maestroctl approve X\n"),
+        ]
+        for name, content in cases:
+            r = self.ok(c.call("governance.evaluate", {"action": self.action(
+                "file_write", path=os.path.join(self.ws, name), content=content)}))
+            self.assertEqual(r["decision"], "deny", (content, r))
+            self.assertEqual(r["risk_level"], "CRITICAL", (content, r))
+        # An ordinary script is an ordinary write.
         r = self.ok(c.call("governance.evaluate", {"action": self.action(
-            "file_write", path=os.path.join(self.ws, "approve.sh"),
-            content="#!/bin/sh\nmaestroctl approve X\n")}))
-        self.assertEqual(r["decision"], "deny", r)
+            "file_write", path=os.path.join(self.ws, "build.sh"),
+            content="#!/bin/sh\nmake -j4 && echo done\n")}))
+        self.assertEqual(r["decision"], "allow", r)
 
 
 if __name__ == "__main__":
