@@ -46,8 +46,17 @@ print_decision(struct json_object *r)
 			printf("  %-8s %-28s %s\n", json_object_get_string(s), json_object_get_string(ru),
 			       json_object_get_string(t));
 		}
-	if (json_object_object_get_ex(r, "ask", &v) && json_object_object_get_ex(v, "question", &v))
-		printf("a person must decide: %s\n", json_object_get_string(v));
+	if (json_object_object_get_ex(r, "ask", &v)) {
+		struct json_object *q, *id;
+
+		if (json_object_object_get_ex(v, "question", &q))
+			printf("a person must decide: %s\n", json_object_get_string(q));
+		/* Where the person goes: the command that answers this ask. */
+		if (json_object_object_get_ex(v, "approval_id", &id))
+			printf("approval %s: maestroctl approve %s (or deny %s)\n",
+			       json_object_get_string(id), json_object_get_string(id),
+			       json_object_get_string(id));
+	}
 	if (json_object_object_get_ex(r, "checks", &checks)) {
 		printf("checks:");
 		json_object_object_foreach(checks, name, c) {
