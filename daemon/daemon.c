@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "exec.h"
 #include "log.h"
+#include "taint.h"
 #include "telemetry.h"
 #include "trace.h"
 #include "metrics.h"
@@ -475,4 +476,5 @@ daemon_free(struct maestrod *d)
 	free(d->started_socket);
 	free(d->started_db);
 	free(d->started_otlp);
+	taint_free(d);
 }

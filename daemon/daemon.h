@@ -25,6 +25,7 @@ struct metrics_http;
 struct telemetry;
 struct counsel_chats;
 struct exec_set;
+struct taint_table;
 
 /* Command-line settings; they win over the config file, also on reload. */
 struct options {
@@ -72,6 +73,7 @@ struct maestrod {
 	struct telemetry *telemetry;  /* OTLP export, when otlp_endpoint is set (telemetry.c) */
 	struct trace_pending *trace_pending; /* traces waiting to be handed to the writer (trace.c) */
 	struct counsel_chats *counsel; /* counsel.ask's chats (m-counsel.c); made on first use */
+	struct taint_table *taint;     /* sessions that read injected instructions (taint.c) */
 	struct exec_set *exec;	       /* governance.execute's running commands (exec.c); made on first use */
 	struct trust_pending pending_reports; /* evaluations owed a report (trust.c) */
 	struct counters stats;

@@ -14,6 +14,7 @@
 #include "exec-internal.h"
 #include "log.h"
 #include "maestro-protocol.h"
+#include "taint.h"
 #include "trust.h"
 #include "utf8.h"
 #include "util.h"
@@ -180,6 +181,8 @@ finish_done(struct work_item *item)
 	/* Instructions hidden in what the agent will read make its next risky steps a person's call. */
 	if (ex->tainted && ex->call->conn != NULL)
 		ex->call->conn->tainted = true;
+	if (ex->tainted)
+		taint_report(d, ex->agent_id, ex->correlation_id);
 	a = registry_find(&d->agents, ex->agent_id);
 	ex->trust = a != NULL ? a->trust : 0;
 	/*

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "server.h"
 #include "store.h"
+#include "taint.h"
 #include "util.h"
 
 /* Members an action may carry; anything else is a mistake worth telling. */
@@ -253,8 +254,16 @@ governance_evaluate_start(struct call *call, struct json_object *action, pipelin
 		in.facts.risk_reason = "raised by the client";
 	}
 	if (json_object_object_get_ex(call->params, "context", &v)) {
-		struct json_object *u;
+		struct json_object *u, *sid;
+		const char *session = json_object_object_get_ex(v, "session_id", &sid) &&
+					      json_object_is_type(sid, json_type_string)
+					      ? json_object_get_string(sid)
+					      : NULL;
 
+		/* A session that read injected instructions, on whatever connection. */
+		if (taint_session(call->d, in.agent.id, session))
+			in.tainted = true;
+		taint_note_evaluation(call->d, in.agent.id, corr, session);
 		context = json_object_get(v);
 		if (json_object_object_get_ex(v, "untrusted_text", &u) &&
 		    json_object_is_type(u, json_type_string))

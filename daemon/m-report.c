@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "maestro-protocol.h"
+#include "taint.h"
 #include "trust.h"
 #include "utf8.h"
 #include "util.h"
@@ -88,6 +89,9 @@ report_done(struct work_item *item)
 	/* Instructions hidden in what the agent read make its next risky steps a person's call. */
 	if (taint && call->conn != NULL)
 		call->conn->tainted = true;
+	if (taint)
+		taint_report(call->d, call->agent_id, json_object_get_string(
+							  json_object_object_get(call->params, "correlation_id")));
 	/* Both counts are checked non-negative; their sum saturates in agent_charge(). */
 	if (json_object_object_get_ex(call->params, "tokens_in", &v))
 		tokens = (uint64_t)json_object_get_int64(v);
