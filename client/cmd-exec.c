@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonrpc.h"
 #include "maestroctl.h"
 
 /* How long past the command's own timeout we wait for maestrod to answer (screening, audit). */
@@ -23,41 +24,32 @@ exec_usage(void)
 			"[--workspace DIR] -- COMMAND [ARGS...]\n");
 }
 
-static const char *
-str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 /* Not run: the decision and its reasons, on stderr (stdout is the command's). */
 static int
 not_run(struct json_object *r)
 {
 	struct json_object *dec = json_object_object_get(r, "decision"), *reasons, *ask;
-	const char *verdict = str(dec, "decision");
+	const char *verdict = rpc_str(dec, "decision");
 
 	if (verdict == NULL || strcmp(verdict, "allow") == 0) {
 		fprintf(stderr, "maestroctl: the command did not run: %s\n",
-			str(r, "error") ? str(r, "error") : "unknown reason");
+			rpc_str(r, "error") ? rpc_str(r, "error") : "unknown reason");
 		return EXIT_ERROR;
 	}
 	fprintf(stderr, "maestroctl: %s (risk %s): the command did not run\n", verdict,
-		str(dec, "risk_level") ? str(dec, "risk_level") : "?");
+		rpc_str(dec, "risk_level") ? rpc_str(dec, "risk_level") : "?");
 	if (json_object_object_get_ex(dec, "reasons", &reasons))
 		for (size_t i = 0; i < json_object_array_length(reasons); i++) {
 			struct json_object *e = json_object_array_get_idx(reasons, i);
 
-			fprintf(stderr, "  %-8s %-28s %s\n", str(e, "subagent"), str(e, "rule"), str(e, "text"));
+			fprintf(stderr, "  %-8s %-28s %s\n", rpc_str(e, "subagent"),
+				rpc_str(e, "rule"), rpc_str(e, "text"));
 		}
 	if (strcmp(verdict, "ask") == 0 && json_object_object_get_ex(dec, "ask", &ask)) {
-		const char *id = str(ask, "approval_id");
+		const char *id = rpc_str(ask, "approval_id");
 
-		if (str(ask, "question"))
-			fprintf(stderr, "a person must decide: %s\n", str(ask, "question"));
+		if (rpc_str(ask, "question"))
+			fprintf(stderr, "a person must decide: %s\n", rpc_str(ask, "question"));
 		if (id != NULL)
 			fprintf(stderr, "to allow it: maestroctl approve %s  (then run this again)\n", id);
 		return EXIT_ASK;
@@ -79,8 +71,8 @@ outcome(struct json_object *r)
 		fprintf(stderr, "maestroctl: stderr was cut at maestrod's exec_max_output\n");
 	if (json_object_object_get_ex(r, "timed_out", &v) && json_object_get_boolean(v))
 		fprintf(stderr, "maestroctl: the command timed out and was killed\n");
-	if (str(r, "killed"))
-		fprintf(stderr, "maestroctl: the command was killed: %s\n", str(r, "killed"));
+	if (rpc_str(r, "killed"))
+		fprintf(stderr, "maestroctl: the command was killed: %s\n", rpc_str(r, "killed"));
 	if (json_object_object_get_ex(r, "exit_code", &v))
 		return json_object_get_int(v);
 	if (json_object_object_get_ex(r, "signal", &v))
@@ -167,7 +159,7 @@ cmd_exec(struct ctl *ctl, int argc, char **argv)
 			return rr == -ECONNRESET ? EXIT_UNREACHABLE : EXIT_PROTOCOL;
 		}
 		if (resp.method != NULL) {
-			const char *stream = str(resp.params, "stream");
+			const char *stream = rpc_str(resp.params, "stream");
 			struct json_object *data;
 
 			if (strcmp(resp.method, "execute.output") == 0 && stream != NULL &&

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jsonrpc.h"
 #include "maestroctl.h"
 
 /* ANSI colours, only on a terminal and only when NO_COLOR is not set (no-color.org). */
@@ -22,16 +23,6 @@ style_for(FILE *f)
 	const char *no_color = getenv("NO_COLOR");
 
 	return isatty(fileno(f)) && (no_color == NULL || no_color[0] == '\0') ? ansi : plain;
-}
-
-static const char *
-member_string(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
 }
 
 /* Prints text wrapped at 76 columns, each line after indent. */
@@ -72,14 +63,14 @@ print_counsel(struct json_object *r)
 	const char *text;
 
 	json_object_object_get_ex(r, "confidence", &v);
-	printf("%s%s%s (confidence %.2f)\n", s.type, member_string(r, "type") ?: "?", s.reset,
+	printf("%s%s%s (confidence %.2f)\n", s.type, rpc_str(r, "type") ?: "?", s.reset,
 	       json_object_get_double(v));
 	if (json_object_object_get_ex(r, "requires_professional", &v) && json_object_get_boolean(v))
 		printf("%sA professional or a person with authority must decide.%s\n", s.warn,
 		       s.reset);
 	else
 		printf("You may decide, having weighed the questions.\n");
-	if ((text = member_string(r, "counsel")) != NULL) {
+	if ((text = rpc_str(r, "counsel")) != NULL) {
 		printf("\n");
 		print_wrapped(text, "");
 	}
@@ -89,12 +80,12 @@ print_counsel(struct json_object *r)
 		for (size_t i = 0; i < json_object_array_length(questions); i++)
 			printf("  - %s\n", json_object_get_string(json_object_array_get_idx(questions, i)));
 	}
-	if ((text = member_string(r, "model_counsel")) != NULL) {
+	if ((text = rpc_str(r, "model_counsel")) != NULL) {
 		printf("\n%sFrom the model:%s\n", s.model, s.reset);
 		print_wrapped(text, "  ");
 	}
 	if (json_object_object_get_ex(r, "backend", &backend) &&
-	    (text = member_string(backend, "error")) != NULL)
+	    (text = rpc_str(backend, "error")) != NULL)
 		printf("\n%smodel not used: %s%s\n", s.dim, text, s.reset);
 }
 
@@ -153,7 +144,7 @@ sofia_chat(struct ctl *ctl, const char *chat_id)
 		ec = ctl_call(ctl, "counsel.chat_open", NULL, &r);
 		if (ec != EXIT_OK)
 			return ec;
-		chat_id = member_string(r, "chat_id");
+		chat_id = rpc_str(r, "chat_id");
 		id = chat_id ? strdup(chat_id) : NULL;
 		json_object_put(r);
 		if (id == NULL) {

@@ -6,24 +6,14 @@
 #include <string.h>
 
 #include "hook-map.h"
-
-const char *
-hook_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
+#include "jsonrpc.h"
 
 /* The first of keys that o holds as a string, and its value. */
 static const char *
 first_key(struct json_object *o, const char *const *keys)
 {
 	for (; *keys != NULL; keys++)
-		if (hook_str(o, *keys) != NULL)
+		if (rpc_str(o, *keys) != NULL)
 			return *keys;
 	return NULL;
 }
@@ -33,7 +23,7 @@ first_str(struct json_object *o, const char *const *keys)
 {
 	const char *key = first_key(o, keys);
 
-	return key ? hook_str(o, key) : NULL;
+	return key ? rpc_str(o, key) : NULL;
 }
 
 /*
@@ -116,7 +106,7 @@ hook_map_shell(struct hook_call *call, struct json_object *in, const char *cwd, 
 			return -ENOMEM;
 		r = hook_put(call->action, "command", joined, strlen(joined), why, size);
 		free(joined);
-	} else if (hook_str(in, "command") != NULL) {
+	} else if (rpc_str(in, "command") != NULL) {
 		r = hook_put_member(call->action, "command", in, "command", why, size);
 	} else {
 		snprintf(why, size, "the %s call carries no command", call->tool_name);
@@ -203,7 +193,7 @@ hook_map_paths(struct hook_call *call, struct json_object *in, const char *kind,
 		struct json_object *joined = json_object_new_string("");
 
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			const char *s = hook_str(json_object_array_get_idx(v, i), "new_string");
+			const char *s = rpc_str(json_object_array_get_idx(v, i), "new_string");
 			char *both = NULL;
 
 			if (s == NULL)
@@ -226,7 +216,8 @@ hook_map_paths(struct hook_call *call, struct json_object *in, const char *kind,
 int
 hook_map_network(struct hook_call *call, struct json_object *in, char *why, size_t size)
 {
-	const char *url = hook_str(in, "url"), *query = hook_str(in, "query"), *prompt = hook_str(in, "prompt");
+	const char *url = rpc_str(in, "url"), *query = rpc_str(in, "query");
+	const char *prompt = rpc_str(in, "prompt");
 	char *made = NULL;
 	int r;
 
@@ -286,11 +277,13 @@ hook_map_mcp(struct hook_call *call, struct json_object *payload, struct json_ob
 	if (!split_mcp(call->tool_name, server, sizeof server, tool, sizeof tool)) {
 		/* Gemini says which server in mcp_context; Cursor names it by URL or command. */
 		json_object_object_get_ex(payload, "mcp_context", &ctx);
-		copy_str(server, sizeof server, hook_str(ctx, "server_name"));
-		copy_str(tool, sizeof tool, hook_str(ctx, "tool_name") ? hook_str(ctx, "tool_name") : call->tool_name);
+		copy_str(server, sizeof server, rpc_str(ctx, "server_name"));
+		copy_str(tool, sizeof tool,
+			 rpc_str(ctx, "tool_name") ? rpc_str(ctx, "tool_name") : call->tool_name);
 		if (call->agent == HOOK_CURSOR) {
-			cursor_server = hook_str(payload, "server") ? hook_str(payload, "server")
-					: hook_str(payload, "url") ? hook_str(payload, "url") : hook_str(payload, "command");
+			cursor_server = rpc_str(payload, "server")  ? rpc_str(payload, "server")
+					: rpc_str(payload, "url") ? rpc_str(payload, "url")
+								  : rpc_str(payload, "command");
 			copy_str(server, sizeof server, cursor_server ? cursor_server : "cursor");
 		}
 	}

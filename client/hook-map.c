@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hook-map.h"
+#include "jsonrpc.h"
 
 static const struct hook_agent_info agents[HOOK_AGENT_COUNT] = {
 	[HOOK_CLAUDE] = { "claude", "claude-code", "CLAUDE_PROJECT_DIR", true },
@@ -92,7 +93,7 @@ copy_str(char *out, size_t size, const char *s)
 static void
 state_key(struct hook_call *call, struct json_object *payload, struct json_object *in)
 {
-	const char *id = hook_str(payload, "tool_use_id");
+	const char *id = rpc_str(payload, "tool_use_id");
 	const char *text;
 	uint64_t h = 14695981039346656037ull; /* FNV-1a */
 
@@ -116,7 +117,7 @@ hook_map(enum hook_agent agent, struct json_object *payload, const char *cwd,
 	 const char *project_dir, struct hook_call *call, char *why, size_t size)
 {
 	struct json_object *in = NULL, *roots;
-	const char *name = hook_str(payload, "hook_event_name"), *kind = NULL, *p;
+	const char *name = rpc_str(payload, "hook_event_name"), *kind = NULL, *p;
 	size_t e, t;
 	int r = 0;
 
@@ -133,12 +134,13 @@ hook_map(enum hook_agent agent, struct json_object *payload, const char *cwd,
 	if (e == sizeof events / sizeof events[0])
 		return 0; /* HOOK_EVENT_IGNORED */
 	call->event = events[e].event;
-	p = hook_str(payload, "session_id") ? hook_str(payload, "session_id") : hook_str(payload, "conversation_id");
+	p = rpc_str(payload, "session_id") ? rpc_str(payload, "session_id")
+					    : rpc_str(payload, "conversation_id");
 	copy_str(call->session_id, sizeof call->session_id, p);
 	copy_str(call->tool_name, sizeof call->tool_name,
-		 agent == HOOK_CURSOR && events[e].kind ? (hook_str(payload, "tool_name") ? hook_str(payload, "tool_name")
-									: events[e].name)
-							: hook_str(payload, "tool_name"));
+		 agent == HOOK_CURSOR && events[e].kind && rpc_str(payload, "tool_name") == NULL
+			 ? events[e].name
+			 : rpc_str(payload, "tool_name"));
 	json_object_object_get_ex(payload, "tool_input", &in);
 
 	/* Where it runs: the payload's cwd, else Cursor's first workspace root, else ours. */
@@ -149,11 +151,11 @@ hook_map(enum hook_agent agent, struct json_object *payload, const char *cwd,
 
 		if (project_dir == NULL || project_dir[0] != '/')
 			project_dir = root;
-		if (hook_str(payload, "cwd") == NULL)
+		if (rpc_str(payload, "cwd") == NULL)
 			cwd = root;
 	}
-	if (hook_str(payload, "cwd") != NULL && hook_str(payload, "cwd")[0] == '/')
-		cwd = hook_str(payload, "cwd");
+	if (rpc_str(payload, "cwd") != NULL && rpc_str(payload, "cwd")[0] == '/')
+		cwd = rpc_str(payload, "cwd");
 	if (project_dir == NULL || project_dir[0] != '/')
 		project_dir = cwd;
 
@@ -164,9 +166,9 @@ hook_map(enum hook_agent agent, struct json_object *payload, const char *cwd,
 		json_object_object_add(call->context, "session_id", json_object_new_string(call->session_id));
 	if (call->tool_name[0])
 		json_object_object_add(call->context, "tool_name", json_object_new_string(call->tool_name));
-	if (hook_str(payload, "tool_use_id") != NULL)
+	if (rpc_str(payload, "tool_use_id") != NULL)
 		json_object_object_add(call->context, "tool_use_id",
-				       json_object_new_string(hook_str(payload, "tool_use_id")));
+				       json_object_new_string(rpc_str(payload, "tool_use_id")));
 
 	if (call->event == HOOK_EVENT_POST_TOOL) {
 		state_key(call, payload, in);
@@ -176,7 +178,7 @@ hook_map(enum hook_agent agent, struct json_object *payload, const char *cwd,
 	call->action = json_object_new_object();
 	if (call->event == HOOK_EVENT_PROMPT) {
 		kind = "prompt";
-		if (hook_str(payload, "prompt") == NULL) {
+		if (rpc_str(payload, "prompt") == NULL) {
 			snprintf(why, size, "the %s payload carries no prompt", call->event_name);
 			return -EINVAL;
 		}

@@ -3,9 +3,7 @@
 #define MAESTROCTL_HOOK_MAP_H
 
 #include "hook.h"
-
-/* o[key] when it is a string, else NULL. */
-const char *hook_str(struct json_object *o, const char *key);
+#include "jsonrpc.h"
 
 /*
  * action[key] = s (or from[from_key], when it is a string). A NUL inside

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "jsonrpc.h"
 #include "maestro-protocol.h"
 #include "maestroctl.h"
 
@@ -150,16 +151,6 @@ read_payload(char **out, size_t *len)
 	return 0;
 }
 
-static const char *
-get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * The reasons behind the verdict, for the model and the user: those of
  * the subagents that voted for it (and of the pipeline and approvals,
@@ -169,7 +160,7 @@ static void
 verdict_reason(struct json_object *r, const char *decision, char *out, size_t size)
 {
 	struct json_object *reasons, *checks = NULL, *ask;
-	const char *risk = get_str(r, "risk_level"), *cid = get_str(r, "correlation_id");
+	const char *risk = rpc_str(r, "risk_level"), *cid = rpc_str(r, "correlation_id");
 	size_t n, shown = 0;
 
 	json_object_object_get_ex(r, "checks", &checks);
@@ -179,16 +170,16 @@ verdict_reason(struct json_object *r, const char *decision, char *out, size_t si
 							     : "allowed",
 			     risk ? risk : "?");
 	if (strcmp(decision, "ask") == 0 && json_object_object_get_ex(r, "ask", &ask) &&
-	    get_str(ask, "question") != NULL && n < size)
-		n += (size_t)snprintf(out + n, size - n, ": %s", get_str(ask, "question"));
+	    rpc_str(ask, "question") != NULL && n < size)
+		n += (size_t)snprintf(out + n, size - n, ": %s", rpc_str(ask, "question"));
 	if (strcmp(decision, "allow") != 0 && json_object_object_get_ex(r, "reasons", &reasons))
 		for (size_t i = 0; i < json_object_array_length(reasons) && n < size; i++) {
 			struct json_object *e = json_object_array_get_idx(reasons, i), *check;
-			const char *sub = get_str(e, "subagent"), *text = get_str(e, "text");
-			const char *rule = get_str(e, "rule"), *verdict = NULL;
+			const char *sub = rpc_str(e, "subagent"), *text = rpc_str(e, "text");
+			const char *rule = rpc_str(e, "rule"), *verdict = NULL;
 
 			if (sub != NULL && json_object_object_get_ex(checks, sub, &check))
-				verdict = get_str(check, "verdict");
+				verdict = rpc_str(check, "verdict");
 			if (text == NULL || (verdict != NULL && strcmp(verdict, decision) != 0))
 				continue;
 			n += (size_t)snprintf(out + n, size - n, "%s %s [%s]", shown++ ? ";" : ":",
@@ -316,7 +307,7 @@ decide(struct ctl *ctl, const struct hook_opts *o, struct hook_call *call)
 	json_object_object_add(params, "correlation_id", json_object_new_string(cid));
 	if (call_maestrod(ctl, o, "governance.evaluate", params, &r, cause, sizeof cause) < 0)
 		return undecided(o, call->event, call->event_name, cause);
-	decision = get_str(r, "decision");
+	decision = rpc_str(r, "decision");
 	if (decision == NULL || (strcmp(decision, "allow") != 0 && strcmp(decision, "ask") != 0 &&
 				 strcmp(decision, "deny") != 0)) {
 		json_object_put(r);
@@ -325,7 +316,7 @@ decide(struct ctl *ctl, const struct hook_opts *o, struct hook_call *call)
 	d = strcmp(decision, "allow") == 0 ? HOOK_ALLOW : strcmp(decision, "ask") == 0 ? HOOK_ASK
 										    : HOOK_DENY;
 	if (d == HOOK_ASK && json_object_object_get_ex(r, "ask", &ask))
-		approval = get_str(ask, "approval_id");
+		approval = rpc_str(ask, "approval_id");
 	verdict_reason(r, decision, reason, sizeof reason);
 	/*
 	 * Remembered for the post-tool report, which only an allowed or asked

@@ -6,6 +6,7 @@
 
 #include "agent-params.h"
 #include "agent.h"
+#include "jsonrpc.h"
 #include "utf8.h"
 
 static bool fail(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -20,16 +21,6 @@ fail(char *msg, size_t size, const char *fmt, ...)
 	va_end(ap);
 	utf8_sanitize(msg);
 	return false;
-}
-
-static const char *
-get_string(struct json_object *params, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* Free text a person reads in tables: printable, one line, bounded. */
@@ -139,28 +130,28 @@ agent_params_parse(const char *method, struct json_object *params, struct agent_
 	const char *role;
 
 	memset(out, 0, sizeof *out);
-	out->id = get_string(params, strcmp(method, "session.hello") == 0 ? "agent" : "id");
+	out->id = rpc_str(params, strcmp(method, "session.hello") == 0 ? "agent" : "id");
 	if (out->id != NULL && !agent_id_valid(out->id)) {
 		return fail(msg, size,
 			    "invalid params: \"%.80s\" is not a valid agent id (1 to 64 of a-z 0-9 . _ -, "
 			    "starting with a letter or digit)",
 			    out->id);
 	}
-	out->description = get_string(params, "description");
+	out->description = rpc_str(params, "description");
 	if (out->description && !text_ok(out->description, AGENT_DESCRIPTION_MAX))
 		return fail(msg, size, "invalid params: \"%s\" must be one line of at most 1024 bytes",
 			    "description");
-	out->reason = get_string(params, "reason");
+	out->reason = rpc_str(params, "reason");
 	if (out->reason && !text_ok(out->reason, AGENT_DESCRIPTION_MAX))
 		return fail(msg, size, "invalid params: \"%s\" must be one line of at most 1024 bytes",
 			    "reason");
-	out->token = get_string(params, "token");
+	out->token = rpc_str(params, "token");
 	if (!seconds(params, "expires_in", &out->expires_in_s, msg, size) ||
 	    !seconds(params, "token_expires_in", &out->token_expires_in_s, msg, size))
 		return false;
 
 	if (strcmp(method, "agent.register") == 0) {
-		role = get_string(params, "role");
+		role = rpc_str(params, "role");
 		if (role == NULL || (out->role = role_parse(role, &out->role_defaults)) == NULL) {
 			return fail(msg, size, "invalid params: unknown role \"%.64s\" (known: %s)",
 				    role ? role : "", role_names());

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "jsonrpc.h"
 #include "maestro-protocol.h"
 #include "reader.h"
 #include "util.h"
@@ -17,14 +18,6 @@
 /* The longest an agent may block in approval.wait, and an approval window's longest. */
 #define WAIT_MAX_S 3600
 #define WINDOW_MAX_S (7 * 24 * 3600)
-
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
 
 /* "30m", "2h", "90" (seconds), "1d": into seconds; -1 when it is none of those. */
 static long long
@@ -59,7 +52,7 @@ duration_s(const char *s)
 static void
 approval_list(struct call *call)
 {
-	const char *status = member(call->params, "status");
+	const char *status = rpc_str(call->params, "status");
 	struct json_object *list = json_object_new_array(), *r;
 	int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
 	struct approval *a;
@@ -149,7 +142,7 @@ id_valid(const char *id)
 static struct approval *
 find_or_fail(struct call *call)
 {
-	const char *id = member(call->params, "id");
+	const char *id = rpc_str(call->params, "id");
 	struct approval *a;
 	char msg[96];
 
@@ -169,7 +162,7 @@ find_or_fail(struct call *call)
 static void
 approval_show(struct call *call)
 {
-	const char *id = member(call->params, "id");
+	const char *id = rpc_str(call->params, "id");
 	struct approval *a;
 	struct stored_lookup *l;
 
@@ -199,9 +192,9 @@ approval_show(struct call *call)
 static void
 approval_decide_method(struct call *call)
 {
-	const char *decision = member(call->params, "decision");
-	const char *scope = member(call->params, "scope");
-	const char *note = member(call->params, "note");
+	const char *decision = rpc_str(call->params, "decision");
+	const char *scope = rpc_str(call->params, "scope");
+	const char *note = rpc_str(call->params, "note");
 	bool approve;
 	long long window = 0;
 	struct approval *a;

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "exec-internal.h"
+#include "jsonrpc.h"
 #include "maestro-protocol.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -19,17 +20,6 @@
 /* Bounds on what a request may carry beyond the line limit itself. */
 #define EXEC_ARGV_MAX 4096
 #define EXEC_ENV_MAX 256
-
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* Why the params cannot be run, or NULL; fills ex from them. */
 static const char *
@@ -44,17 +34,18 @@ execute_parse(struct call *call, struct execution *ex, struct json_object **acti
 	json_object_object_get_ex(p, "argv", &argv);
 	if ((action == NULL) == (argv == NULL))
 		return "invalid params: give either \"action\" (a shell action) or \"argv\"";
-	if (action != NULL && (member(action, "kind") == NULL ||
-			       strcmp(member(action, "kind"), "shell") != 0 ||
-			       member(action, "command") == NULL))
+	if (action != NULL && (rpc_str(action, "kind") == NULL ||
+			       strcmp(rpc_str(action, "kind"), "shell") != 0 ||
+			       rpc_str(action, "command") == NULL))
 		return "invalid params: governance.execute runs shell actions: "
 		       "{\"kind\": \"shell\", \"command\": ...}";
-	cwd = member(p, "cwd") ? member(p, "cwd") : member(action, "cwd");
-	ws = member(p, "workspace") ? member(p, "workspace") : member(action, "workspace");
-	if (member(p, "cwd") && member(action, "cwd") && strcmp(member(p, "cwd"), member(action, "cwd")))
+	cwd = rpc_str(p, "cwd") ? rpc_str(p, "cwd") : rpc_str(action, "cwd");
+	ws = rpc_str(p, "workspace") ? rpc_str(p, "workspace") : rpc_str(action, "workspace");
+	if (rpc_str(p, "cwd") && rpc_str(action, "cwd") &&
+	    strcmp(rpc_str(p, "cwd"), rpc_str(action, "cwd")))
 		return "invalid params: \"cwd\" and \"action.cwd\" differ";
-	if (member(p, "workspace") && member(action, "workspace") &&
-	    strcmp(member(p, "workspace"), member(action, "workspace")))
+	if (rpc_str(p, "workspace") && rpc_str(action, "workspace") &&
+	    strcmp(rpc_str(p, "workspace"), rpc_str(action, "workspace")))
 		return "invalid params: \"workspace\" and \"action.workspace\" differ";
 	if (cwd == NULL)
 		cwd = ws;
@@ -78,7 +69,7 @@ execute_parse(struct call *call, struct execution *ex, struct json_object **acti
 			return "invalid params: argv[0] must name a program";
 		ex->command = exec_argv_quote((const char *const *)ex->argv, n);
 	} else {
-		ex->command = strdup(member(action, "command"));
+		ex->command = strdup(rpc_str(action, "command"));
 	}
 	ex->timeout_s = EXEC_TIMEOUT_DEFAULT < max ? EXEC_TIMEOUT_DEFAULT : max;
 	if (json_object_object_get_ex(p, "timeout_s", &v)) {
@@ -125,9 +116,9 @@ execute_parse(struct call *call, struct execution *ex, struct json_object **acti
 	json_object_object_add(*action_out, "cwd", json_object_new_string(ex->cwd));
 	if (ws != NULL)
 		json_object_object_add(*action_out, "workspace", json_object_new_string(ws));
-	if (member(action, "description") != NULL)
+	if (rpc_str(action, "description") != NULL)
 		json_object_object_add(*action_out, "description",
-				       json_object_new_string(member(action, "description")));
+				       json_object_new_string(rpc_str(action, "description")));
 	return NULL;
 }
 
@@ -170,7 +161,7 @@ execute_decided(struct call *call, struct json_object *result, enum verdict verd
 		exec_free(ex);
 		return;
 	}
-	corr = member(ex->decision, "correlation_id");
+	corr = rpc_str(ex->decision, "correlation_id");
 	snprintf(ex->correlation_id, sizeof ex->correlation_id, "%s", corr ? corr : "");
 	if (verdict != VERDICT_ALLOW || call->conn == NULL) {
 		/* Deny or ask: the command never starts; a client gone hears nothing anyway. */

@@ -13,8 +13,9 @@
 #include "conn.h"
 #include "daemon.h"
 #include "dispatch.h"
-#include "ids.h"
 #include "effects.h"
+#include "ids.h"
+#include "jsonrpc.h"
 #include "maestro-protocol.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -40,16 +41,6 @@ static const struct param_spec action_members[] = {
 	{ "description", json_type_string, false },
 	{ NULL, json_type_null, false },
 };
-
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /*
  * The peer's home, for ~ in its commands: from the kernel's uid, not from
@@ -105,7 +96,7 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 {
 	struct maestrod *d = call->d;
 	struct action_input ai = { 0 };
-	const char *paths[64], *texts[4], *kind = member(action, "kind");
+	const char *paths[64], *texts[4], *kind = rpc_str(action, "kind");
 	size_t n_texts = 0;
 	struct json_object *v, *args;
 	struct agent *a;
@@ -118,15 +109,15 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 				    "file_write, file_delete, network, mcp_tool, prompt");
 		return -EINVAL;
 	}
-	ai.command = member(action, "command");
-	ai.url = member(action, "url");
-	ai.mcp_server = member(action, "server");
-	ai.mcp_tool = member(action, "tool");
-	ai.cwd = member(action, "cwd");
-	ai.workspace = member(action, "workspace");
+	ai.command = rpc_str(action, "command");
+	ai.url = rpc_str(action, "url");
+	ai.mcp_server = rpc_str(action, "server");
+	ai.mcp_tool = rpc_str(action, "tool");
+	ai.cwd = rpc_str(action, "cwd");
+	ai.workspace = rpc_str(action, "workspace");
 	ai.home = peer_home(call->conn);
-	if (member(action, "path") != NULL)
-		paths[ai.n_paths++] = member(action, "path");
+	if (rpc_str(action, "path") != NULL)
+		paths[ai.n_paths++] = rpc_str(action, "path");
 	if (json_object_object_get_ex(action, "paths", &v)) {
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *p = json_object_array_get_idx(v, i);
@@ -144,21 +135,21 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	/* The built-in policy has no file; a policy read from one is as protected as the config. */
 	ai.maestro.policy = policy_file(d->policy)[0] == '/' ? policy_file(d->policy) : NULL;
 	ai.maestro.database = d->store->path;
-	if (ai.kind == ACTION_PROMPT && member(action, "text") == NULL) {
+	if (ai.kind == ACTION_PROMPT && rpc_str(action, "text") == NULL) {
 		snprintf(msg, size, "invalid params: a prompt action needs \"text\"");
 		return -EINVAL;
 	}
 	if (ai.kind == ACTION_PROMPT)
 		ai.command = NULL;
 	/* Not classified, but maestro's own files named in them still count. */
-	texts[n_texts++] = member(action, "text");
-	texts[n_texts++] = member(action, "content");
-	texts[n_texts++] = member(action, "command");
+	texts[n_texts++] = rpc_str(action, "text");
+	texts[n_texts++] = rpc_str(action, "content");
+	texts[n_texts++] = rpc_str(action, "command");
 	if (json_object_object_get_ex(action, "arguments", &args))
 		texts[n_texts++] = json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN |
 									JSON_C_TO_STRING_NOSLASHESCAPE);
 	ai.texts = texts;
-	ai.content = member(action, "content");
+	ai.content = rpc_str(action, "content");
 	ai.n_texts = n_texts;
 	r = effects_classify(&ai, &in->facts);
 	if (r == -EINVAL) {
@@ -188,9 +179,9 @@ evaluate_prepare(struct call *call, struct json_object *action, struct eval_inpu
 	in->home = ai.home ? strdup(ai.home) : NULL;
 
 	add_screen(in, ai.command, ARMOR_SOURCE_COMMAND);
-	add_screen(in, member(action, "text"), ARMOR_SOURCE_PROMPT);
+	add_screen(in, rpc_str(action, "text"), ARMOR_SOURCE_PROMPT);
 	add_screen(in, ai.url, ARMOR_SOURCE_URL);
-	add_screen(in, member(action, "content"), ARMOR_SOURCE_FILE_CONTENT);
+	add_screen(in, rpc_str(action, "content"), ARMOR_SOURCE_FILE_CONTENT);
 	if (json_object_object_get_ex(action, "arguments", &args))
 		add_screen(in, json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN),
 			   ARMOR_SOURCE_TOOL_ARGUMENTS);
@@ -216,20 +207,20 @@ governance_evaluate_start(struct call *call, struct json_object *action, pipelin
 	const char *s;
 	char corr[80], msg[400];
 
-	s = member(call->params, "risk_level");
+	s = rpc_str(call->params, "risk_level");
 	if (s != NULL && risk_parse(s, &client_risk) < 0) {
 		refuse(call, RPC_INVALID_PARAMS,
 		       "invalid params: risk_level must be LOW, MEDIUM, HIGH or CRITICAL", then, arg);
 		return;
 	}
-	s = member(call->params, "traceparent");
+	s = rpc_str(call->params, "traceparent");
 	if (s != NULL && !traceparent_ok(s)) {
 		refuse(call, RPC_INVALID_PARAMS,
 		       "invalid params: traceparent must be a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)",
 		       then, arg);
 		return;
 	}
-	s = member(call->params, "correlation_id");
+	s = rpc_str(call->params, "correlation_id");
 	if (s != NULL && !correlation_valid(s)) {
 		refuse(call, RPC_INVALID_PARAMS,
 		       "invalid params: correlation_id must be 1 to 64 of A-Z a-z 0-9 . _ : -", then, arg);

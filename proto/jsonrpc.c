@@ -383,6 +383,17 @@ rpc_raw_new(char *text)
 }
 
 const char *
+rpc_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *
 rpc_to_line(struct json_object *msg, size_t *len)
 {
 	const char *s;

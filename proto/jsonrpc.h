@@ -68,6 +68,13 @@ struct json_object *rpc_notification_new(const char *method, struct json_object 
 struct json_object *rpc_request_new(struct json_object *id, const char *method,
 				    struct json_object *params);
 
+/*
+ * A member of o that is a string, or NULL when o is NULL, the member is
+ * absent or it is of another type: how daemon and client read JSON they
+ * did not write.
+ */
+const char *rpc_str(struct json_object *o, const char *key);
+
 /* Serializes msg on one line, without the '\n'; the string lives as long as msg. */
 const char *rpc_to_line(struct json_object *msg, size_t *len);
 
