@@ -29,16 +29,6 @@ print_time(const char *label, struct json_object *o, const char *key, const char
 	printf("%-14s %s\n", label, buf);
 }
 
-static const char *
-str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	return json_object_get_string(v);
-}
-
 static void
 join_permissions(struct json_object *a, char *buf, size_t size)
 {
@@ -53,21 +43,13 @@ join_permissions(struct json_object *a, char *buf, size_t size)
 					 json_object_get_string(json_object_array_get_idx(list, i)));
 }
 
-static int64_t
-num(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ? json_object_get_int64(v) : 0;
-}
-
 /* Trust, and usage against the budget: "1200 of 100000 tokens this day (1.2%)". */
 static void
 print_usage(struct json_object *a)
 {
 	struct json_object *v;
-	const char *period = str(a, "budget_period");
-	int64_t used = num(a, "tokens_used"), budget = num(a, "token_budget");
+	const char *period = ctl_text(a, "budget_period");
+	int64_t used = ctl_int(a, "tokens_used"), budget = ctl_int(a, "token_budget");
 
 	if (json_object_object_get_ex(a, "trust", &v) && v != NULL)
 		printf("%-14s %.3f\n", "trust", json_object_get_double(v));
@@ -86,7 +68,7 @@ print_usage(struct json_object *a)
 	if (json_object_object_get_ex(a, "cost_used", &v) && v != NULL &&
 	    json_object_get_double(v) > 0)
 		printf("%-14s %.4f this period\n", "cost", json_object_get_double(v));
-	printf("%-14s %lld tokens\n", "used in all", (long long)num(a, "tokens_total"));
+	printf("%-14s %lld tokens\n", "used in all", (long long)ctl_int(a, "tokens_total"));
 }
 
 /* "100000" or "100k", "2M": a token count; "none" is 0, no budget. */
@@ -120,12 +102,12 @@ print_agent(struct json_object *a)
 	char perms[256];
 
 	join_permissions(a, perms, sizeof perms);
-	printf("%-14s %s\n", "id", str(a, "id"));
-	printf("%-14s %s\n", "role", str(a, "role"));
-	printf("%-14s %s%s%s\n", "status", str(a, "status"),
-	       str(a, "suspend_reason")[0] ? ": " : "", str(a, "suspend_reason"));
+	printf("%-14s %s\n", "id", ctl_text(a, "id"));
+	printf("%-14s %s\n", "role", ctl_text(a, "role"));
+	printf("%-14s %s%s%s\n", "status", ctl_text(a, "status"),
+	       ctl_text(a, "suspend_reason")[0] ? ": " : "", ctl_text(a, "suspend_reason"));
 	printf("%-14s %s\n", "permissions", perms);
-	printf("%-14s %s\n", "description", str(a, "description"));
+	printf("%-14s %s\n", "description", ctl_text(a, "description"));
 	print_time("created", a, "created_at", "?");
 	print_time("updated", a, "updated_at", "?");
 	print_time("expires", a, "expires_at", "never");
@@ -142,7 +124,7 @@ print_agent(struct json_object *a)
 static int
 deliver_token(struct ctl *ctl, struct json_object *r, const char *token_file)
 {
-	const char *token = str(r, "token");
+	const char *token = ctl_text(r, "token");
 	int fd;
 
 	if (token_file == NULL) {
@@ -293,7 +275,7 @@ agent_budget(struct ctl *ctl, int argc, char **argv)
 	json_object_object_get_ex(r, "agent", &a);
 	if (tokens > 0)
 		printf("agent %s: budget %lld tokens per %s\n", argv[optind], tokens,
-		       str(a, "budget_period"));
+		       ctl_text(a, "budget_period"));
 	else
 		printf("agent %s: no token budget\n", argv[optind]);
 	json_object_put(r);
@@ -328,8 +310,8 @@ agent_list(struct ctl *ctl, int argc, char **argv)
 
 			join_permissions(a, perms, sizeof perms);
 			json_object_object_get_ex(a, "trust", &t);
-			printf("%-24s %-11s %-10s %5.2f %s\n", str(a, "id"), str(a, "role"),
-			       str(a, "status"), json_object_get_double(t), perms);
+			printf("%-24s %-11s %-10s %5.2f %s\n", ctl_text(a, "id"), ctl_text(a, "role"),
+			       ctl_text(a, "status"), json_object_get_double(t), perms);
 		}
 	}
 	json_object_put(r);
@@ -484,11 +466,11 @@ cmd_whoami(struct ctl *ctl, int argc, char **argv)
 		return ec;
 	json_object_object_get_ex(r, "peer", &peer);
 	if (json_object_object_get_ex(r, "agent", &a) && a != NULL)
-		printf("agent %s (%s), from uid %s pid %s\n", str(a, "id"), str(a, "role"),
-		       str(peer, "uid"), str(peer, "pid"));
+		printf("agent %s (%s), from uid %s pid %s\n", ctl_text(a, "id"), ctl_text(a, "role"),
+		       ctl_text(peer, "uid"), ctl_text(peer, "pid"));
 	else
-		printf("uid %s pid %s, not speaking for an agent: administrator\n", str(peer, "uid"),
-		       str(peer, "pid"));
+		printf("uid %s pid %s, not speaking for an agent: administrator\n", ctl_text(peer, "uid"),
+		       ctl_text(peer, "pid"));
 	json_object_put(r);
 	return EXIT_OK;
 }

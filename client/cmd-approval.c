@@ -12,24 +12,6 @@
 
 #include "maestroctl.h"
 
-static const char *
-str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	return json_object_get_string(v);
-}
-
-static int64_t
-num(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ? json_object_get_int64(v) : 0;
-}
-
 /*
  * What an agent wrote (a summary, a command) is shown, never obeyed: control
  * characters would move the cursor or retitle the terminal, so they become '?'.
@@ -54,23 +36,6 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* "42s", "7m", "3h", "2d": how long ago (or, for a future time, how long until). */
-static const char *
-span(int64_t us, char *buf, size_t size)
-{
-	int64_t s = (us < 0 ? -us : us) / 1000000;
-
-	if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, size, "%lldd", (long long)(s / 86400));
-	return buf;
-}
-
 static const char *
 local_time(int64_t us, char *buf, size_t size)
 {
@@ -88,12 +53,12 @@ print_line(struct json_object *a, bool with_status)
 {
 	char age[16], agent[64], summary[256];
 
-	printf("%-20s %5s %-16s %-8s ", str(a, "id"),
-	       span(now_us() - num(a, "created_us"), age, sizeof age),
-	       safe(str(a, "agent"), agent, sizeof agent), str(a, "risk_level"));
+	printf("%-20s %5s %-16s %-8s ", ctl_text(a, "id"),
+	       ctl_span(now_us() - ctl_int(a, "created_us"), age, sizeof age),
+	       safe(ctl_text(a, "agent"), agent, sizeof agent), ctl_text(a, "risk_level"));
 	if (with_status)
-		printf("%-8s ", str(a, "status"));
-	printf("%s\n", safe(str(a, "summary"), summary, sizeof summary));
+		printf("%-8s ", ctl_text(a, "status"));
+	printf("%s\n", safe(ctl_text(a, "summary"), summary, sizeof summary));
 }
 
 /* "approved once by uid 1000 at ...", "approved by uid 1000 until ...", "denied by ...: note" */
@@ -101,21 +66,21 @@ static void
 print_decision(struct json_object *a)
 {
 	char when[64], until[64], note[1100];
-	const char *status = str(a, "status");
+	const char *status = ctl_text(a, "status");
 
 	if (!json_object_object_get_ex(a, "decided_uid", NULL) ||
 	    json_object_object_get(a, "decided_uid") == NULL) {
 		printf("%s\n", status);
 		return;
 	}
-	printf("%s by uid %lld at %s", status, (long long)num(a, "decided_uid"),
-	       local_time(num(a, "decided_us"), when, sizeof when));
-	if (strcmp(str(a, "scope"), "window") == 0 && num(a, "until_us") > 0)
-		printf(", until %s", local_time(num(a, "until_us"), until, sizeof until));
+	printf("%s by uid %lld at %s", status, (long long)ctl_int(a, "decided_uid"),
+	       local_time(ctl_int(a, "decided_us"), when, sizeof when));
+	if (strcmp(ctl_text(a, "scope"), "window") == 0 && ctl_int(a, "until_us") > 0)
+		printf(", until %s", local_time(ctl_int(a, "until_us"), until, sizeof until));
 	else if (strcmp(status, "approved") == 0 || strcmp(status, "used") == 0)
 		printf(", once");
-	if (str(a, "note")[0])
-		printf(": %s", safe(str(a, "note"), note, sizeof note));
+	if (ctl_text(a, "note")[0])
+		printf(": %s", safe(ctl_text(a, "note"), note, sizeof note));
 	printf("\n");
 }
 
@@ -125,18 +90,18 @@ print_approval(struct json_object *a)
 	char buf[1024], when[64];
 	struct json_object *request, *v;
 
-	printf("%-12s %s\n", "id", str(a, "id"));
-	printf("%-12s %s\n", "agent", safe(str(a, "agent"), buf, sizeof buf));
-	printf("%-12s %s\n", "risk", str(a, "risk_level"));
-	printf("%-12s %s\n", "summary", safe(str(a, "summary"), buf, sizeof buf));
-	printf("%-12s %s (%s ago)\n", "asked", local_time(num(a, "created_us"), when, sizeof when),
-	       span(now_us() - num(a, "created_us"), buf, sizeof buf));
-	if (strcmp(str(a, "status"), "pending") == 0)
-		printf("%-12s %s (in %s)\n", "expires", local_time(num(a, "expires_us"), when, sizeof when),
-		       span(num(a, "expires_us") - now_us(), buf, sizeof buf));
+	printf("%-12s %s\n", "id", ctl_text(a, "id"));
+	printf("%-12s %s\n", "agent", safe(ctl_text(a, "agent"), buf, sizeof buf));
+	printf("%-12s %s\n", "risk", ctl_text(a, "risk_level"));
+	printf("%-12s %s\n", "summary", safe(ctl_text(a, "summary"), buf, sizeof buf));
+	printf("%-12s %s (%s ago)\n", "asked", local_time(ctl_int(a, "created_us"), when, sizeof when),
+	       ctl_span(now_us() - ctl_int(a, "created_us"), buf, sizeof buf));
+	if (strcmp(ctl_text(a, "status"), "pending") == 0)
+		printf("%-12s %s (in %s)\n", "expires", local_time(ctl_int(a, "expires_us"), when, sizeof when),
+		       ctl_span(ctl_int(a, "expires_us") - now_us(), buf, sizeof buf));
 	printf("%-12s ", "status");
 	print_decision(a);
-	printf("%-12s %s\n", "correlation", str(a, "correlation_id"));
+	printf("%-12s %s\n", "correlation", ctl_text(a, "correlation_id"));
 	if (json_object_object_get_ex(a, "request", &request) && request != NULL) {
 		if (json_object_object_get_ex(request, "question", &v) && v != NULL)
 			printf("%-12s %s\n", "question", safe(json_object_get_string(v), buf, sizeof buf));
@@ -349,9 +314,9 @@ cmd_decide(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		ctl_print_json(r);
 	} else {
-		printf("%s %s (%s: %s): ", approve ? "approved" : "denied", str(r, "id"),
-		       safe(str(r, "agent"), agent, sizeof agent),
-		       safe(str(r, "summary"), summary, sizeof summary));
+		printf("%s %s (%s: %s): ", approve ? "approved" : "denied", ctl_text(r, "id"),
+		       safe(ctl_text(r, "agent"), agent, sizeof agent),
+		       safe(ctl_text(r, "summary"), summary, sizeof summary));
 		print_decision(r);
 	}
 	json_object_put(r);

@@ -44,6 +44,40 @@ ctl_print_json(struct json_object *result)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+const char *
+ctl_text(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return "";
+	return json_object_get_string(v);
+}
+
+int64_t
+ctl_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ? json_object_get_int64(v) : 0;
+}
+
+const char *
+ctl_span(int64_t us, char *buf, size_t size)
+{
+	int64_t s = (us < 0 ? -us : us) / 1000000;
+
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, size, "%lldd", (long long)(s / 86400));
+	return buf;
+}
+
 int
 ctl_parse_duration(const char *text, long long *seconds)
 {

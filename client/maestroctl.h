@@ -71,4 +71,11 @@ int ctl_parse_duration(const char *text, long long *seconds);
 /* Prints result as JSON on one line, for --json. */
 void ctl_print_json(struct json_object *result);
 
+/* What a reply holds, for printing: a member as text ("" when absent or null), or as a number (0). */
+const char *ctl_text(struct json_object *o, const char *key);
+int64_t ctl_int(struct json_object *o, const char *key);
+
+/* "42s", "7m", "3h", "2d": a span of time (its size, whichever way it points), in buf. */
+const char *ctl_span(int64_t us, char *buf, size_t size);
+
 #endif

@@ -84,32 +84,6 @@ render_latency(struct frame *fr, const char *what, const struct top_histogram *h
 	line(fr, "%-26s %10s %10s %10s %10s", what, p[0], p[1], p[2], n);
 }
 
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	return json_object_get_string(v);
-}
-
-/* "42s", "7m", "3h", "2d": how long a person has been waited for. */
-static void
-fmt_age(int64_t us, char *buf, size_t size)
-{
-	long long s = us > 0 ? (long long)(us / 1000000) : 0;
-
-	if (s < 60)
-		snprintf(buf, size, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm", s / 60);
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh", s / 3600);
-	else
-		snprintf(buf, size, "%lldd", s / 86400);
-}
-
 /*
  * Pending approvals: the decisions of verdict ask that wait for a person,
  * from approval.list. Counted, then the newest listed with what a person
@@ -147,12 +121,13 @@ render_approvals(struct top *t, struct frame *fr)
 		/* "  " then id, age, agent and risk, each padded and followed by a space. */
 		const unsigned prefix = 2 + 20 + 1 + 5 + 1 + 16 + 1 + 8 + 1;
 
-		top_fit_text(member(a, "id"), 20, id, sizeof id);
-		fmt_age(now_us - created, age, sizeof age);
-		top_fit_text(member(a, "agent"), 16, agent, sizeof agent);
-		top_fit_text(member(a, "risk_level"), 8, risk, sizeof risk);
+		top_fit_text(ctl_text(a, "id"), 20, id, sizeof id);
+		/* A clock that stepped back shows no age, not a negative one. */
+		ctl_span(now_us > created ? now_us - created : 0, age, sizeof age);
+		top_fit_text(ctl_text(a, "agent"), 16, agent, sizeof agent);
+		top_fit_text(ctl_text(a, "risk_level"), 8, risk, sizeof risk);
 		/* The summary's first 200 characters at most; live, no further than the edge. */
-		top_fit_text(member(a, "summary"),
+		top_fit_text(ctl_text(a, "summary"),
 			     t->live && t->cols > prefix + 10 ? t->cols - prefix : 200, summary,
 			     sizeof summary);
 		line(fr, "  %-20s %5s %-16s %-8s %s", id, age, agent, risk, summary);
