@@ -310,8 +310,9 @@ agent_list(struct ctl *ctl, int argc, char **argv)
 
 			join_permissions(a, perms, sizeof perms);
 			json_object_object_get_ex(a, "trust", &t);
-			printf("%-24s %-11s %-10s %5.2f %s\n", ctl_text(a, "id"), ctl_text(a, "role"),
-			       ctl_text(a, "status"), json_object_get_double(t), perms);
+			printf("%-24s %-11s %-10s %5.2f %s\n", ctl_text(a, "id"),
+			       ctl_text(a, "role"), ctl_text(a, "status"), json_object_get_double(t),
+			       perms);
 		}
 	}
 	json_object_put(r);
@@ -466,11 +467,11 @@ cmd_whoami(struct ctl *ctl, int argc, char **argv)
 		return ec;
 	json_object_object_get_ex(r, "peer", &peer);
 	if (json_object_object_get_ex(r, "agent", &a) && a != NULL)
-		printf("agent %s (%s), from uid %s pid %s\n", ctl_text(a, "id"), ctl_text(a, "role"),
-		       ctl_text(peer, "uid"), ctl_text(peer, "pid"));
+		printf("agent %s (%s), from uid %s pid %s\n", ctl_text(a, "id"),
+		       ctl_text(a, "role"), ctl_text(peer, "uid"), ctl_text(peer, "pid"));
 	else
-		printf("uid %s pid %s, not speaking for an agent: administrator\n", ctl_text(peer, "uid"),
-		       ctl_text(peer, "pid"));
+		printf("uid %s pid %s, not speaking for an agent: administrator\n",
+		       ctl_text(peer, "uid"), ctl_text(peer, "pid"));
 	json_object_put(r);
 	return EXIT_OK;
 }

@@ -94,10 +94,12 @@ print_approval(struct json_object *a)
 	printf("%-12s %s\n", "agent", safe(ctl_text(a, "agent"), buf, sizeof buf));
 	printf("%-12s %s\n", "risk", ctl_text(a, "risk_level"));
 	printf("%-12s %s\n", "summary", safe(ctl_text(a, "summary"), buf, sizeof buf));
-	printf("%-12s %s (%s ago)\n", "asked", local_time(ctl_int(a, "created_us"), when, sizeof when),
+	printf("%-12s %s (%s ago)\n", "asked",
+	       local_time(ctl_int(a, "created_us"), when, sizeof when),
 	       ctl_span(now_us() - ctl_int(a, "created_us"), buf, sizeof buf));
 	if (strcmp(ctl_text(a, "status"), "pending") == 0)
-		printf("%-12s %s (in %s)\n", "expires", local_time(ctl_int(a, "expires_us"), when, sizeof when),
+		printf("%-12s %s (in %s)\n", "expires",
+		       local_time(ctl_int(a, "expires_us"), when, sizeof when),
 		       ctl_span(ctl_int(a, "expires_us") - now_us(), buf, sizeof buf));
 	printf("%-12s ", "status");
 	print_decision(a);

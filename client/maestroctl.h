@@ -71,7 +71,7 @@ int ctl_parse_duration(const char *text, long long *seconds);
 /* Prints result as JSON on one line, for --json. */
 void ctl_print_json(struct json_object *result);
 
-/* What a reply holds, for printing: a member as text ("" when absent or null), or as a number (0). */
+/* A reply's member for printing: as text ("" when absent or null), or as a number (0). */
 const char *ctl_text(struct json_object *o, const char *key);
 int64_t ctl_int(struct json_object *o, const char *key);
 
