@@ -153,7 +153,6 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 {
 	int64_t deadline = cl->timeout_ms > 0 ? mono_ms() + cl->timeout_ms : -1;
 	int64_t id;
-	size_t len;
 	int r;
 
 	r = rpc_send(cl, method, params, &id);
@@ -165,16 +164,9 @@ rpc_call(struct rpc_client *cl, const char *method, struct json_object *params,
 		return r;
 
 	for (;;) {
-		struct rpc_error err;
-		const char *line;
-
-		r = read_line(cl, deadline, &line, &len);
+		r = rpc_next_message(cl, deadline, resp);
 		if (r < 0)
 			return r;
-		if (rpc_parse_response(line, len, resp, &err) != 0) {
-			rpc_response_clear(resp);
-			return -EPROTO;
-		}
 		if (resp->method != NULL) { /* a notification: not ours to answer */
 			rpc_response_clear(resp);
 			continue;
