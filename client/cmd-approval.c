@@ -12,21 +12,6 @@
 
 #include "maestroctl.h"
 
-/*
- * What an agent wrote (a summary, a command) is shown, never obeyed: control
- * characters would move the cursor or retitle the terminal, so they become '?'.
- */
-static const char *
-safe(const char *in, char *out, size_t size)
-{
-	size_t n = 0;
-
-	for (; *in != '\0' && n + 1 < size; in++)
-		out[n++] = (unsigned char)*in < 0x20 || *in == 0x7f ? '?' : *in;
-	out[n] = '\0';
-	return out;
-}
-
 static int64_t
 now_us(void)
 {
@@ -55,10 +40,10 @@ print_line(struct json_object *a, bool with_status)
 
 	printf("%-20s %5s %-16s %-8s ", ctl_text(a, "id"),
 	       ctl_span(now_us() - ctl_int(a, "created_us"), age, sizeof age),
-	       safe(ctl_text(a, "agent"), agent, sizeof agent), ctl_text(a, "risk_level"));
+	       ctl_safe(ctl_text(a, "agent"), agent, sizeof agent), ctl_text(a, "risk_level"));
 	if (with_status)
 		printf("%-8s ", ctl_text(a, "status"));
-	printf("%s\n", safe(ctl_text(a, "summary"), summary, sizeof summary));
+	printf("%s\n", ctl_safe(ctl_text(a, "summary"), summary, sizeof summary));
 }
 
 /* "approved once by uid 1000 at ...", "approved by uid 1000 until ...", "denied by ...: note" */
@@ -80,7 +65,7 @@ print_decision(struct json_object *a)
 	else if (strcmp(status, "approved") == 0 || strcmp(status, "used") == 0)
 		printf(", once");
 	if (ctl_text(a, "note")[0])
-		printf(": %s", safe(ctl_text(a, "note"), note, sizeof note));
+		printf(": %s", ctl_safe(ctl_text(a, "note"), note, sizeof note));
 	printf("\n");
 }
 
@@ -91,9 +76,9 @@ print_approval(struct json_object *a)
 	struct json_object *request, *v;
 
 	printf("%-12s %s\n", "id", ctl_text(a, "id"));
-	printf("%-12s %s\n", "agent", safe(ctl_text(a, "agent"), buf, sizeof buf));
+	printf("%-12s %s\n", "agent", ctl_safe(ctl_text(a, "agent"), buf, sizeof buf));
 	printf("%-12s %s\n", "risk", ctl_text(a, "risk_level"));
-	printf("%-12s %s\n", "summary", safe(ctl_text(a, "summary"), buf, sizeof buf));
+	printf("%-12s %s\n", "summary", ctl_safe(ctl_text(a, "summary"), buf, sizeof buf));
 	printf("%-12s %s (%s ago)\n", "asked",
 	       local_time(ctl_int(a, "created_us"), when, sizeof when),
 	       ctl_span(now_us() - ctl_int(a, "created_us"), buf, sizeof buf));
@@ -106,7 +91,8 @@ print_approval(struct json_object *a)
 	printf("%-12s %s\n", "correlation", ctl_text(a, "correlation_id"));
 	if (json_object_object_get_ex(a, "request", &request) && request != NULL) {
 		if (json_object_object_get_ex(request, "question", &v) && v != NULL)
-			printf("%-12s %s\n", "question", safe(json_object_get_string(v), buf, sizeof buf));
+			printf("%-12s %s\n", "question",
+			       ctl_safe(json_object_get_string(v), buf, sizeof buf));
 		/* Pretty JSON escapes every control character, so it is safe as it is. */
 		printf("request\n%s\n", json_object_to_json_string_ext(
 						request, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -317,8 +303,8 @@ cmd_decide(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(r);
 	} else {
 		printf("%s %s (%s: %s): ", approve ? "approved" : "denied", ctl_text(r, "id"),
-		       safe(ctl_text(r, "agent"), agent, sizeof agent),
-		       safe(ctl_text(r, "summary"), summary, sizeof summary));
+		       ctl_safe(ctl_text(r, "agent"), agent, sizeof agent),
+		       ctl_safe(ctl_text(r, "summary"), summary, sizeof summary));
 		print_decision(r);
 	}
 	json_object_put(r);

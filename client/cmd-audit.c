@@ -36,45 +36,6 @@ fallback(const char *s, const char *otherwise)
 	return s != NULL ? s : otherwise;
 }
 
-/*
- * Copies s into out for a terminal: agents choose what the trail holds, so
- * control characters (C0, DEL and C1, which could steer the terminal), line
- * breaks and bidirectional overrides become '?', and it is cut at max bytes
- * on a character boundary.
- */
-static void
-terminal_safe(const char *s, char *out, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = 0;
-
-	while (*p && n + 4 < max) {
-		if (*p < 0x20 || *p == 0x7f) {
-			out[n++] = '?';
-			p++;
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			out[n++] = '?';
-			p += 2;
-		} else if (*p == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
-					  (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
-			/* Bidirectional overrides would let a command read as another. */
-			out[n++] = '?';
-			p += 3;
-		} else {
-			size_t len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-
-			if (n + len + 4 >= max)
-				break;
-			for (size_t i = 0; i < len && p[i]; i++)
-				out[n++] = (char)p[i];
-			p += len;
-		}
-	}
-	if (*p)
-		memcpy(out + n, "...", 3), n += 3;
-	out[n] = '\0';
-}
-
 /* What the row is about, in a few words: the command, path or URL for an action. */
 static void
 row_summary(struct json_object *detail, char *buf, size_t size)
@@ -98,10 +59,10 @@ row_summary(struct json_object *detail, char *buf, size_t size)
 			s = member(detail, "action", "text");
 		}
 		snprintf(line, sizeof line, "%.20s: %.1000s", kind, fallback(s, ""));
-		terminal_safe(line, buf, size);
+		ctl_safe(line, buf, size);
 		return;
 	}
-	terminal_safe(fallback(member(detail, "id", NULL), member(detail, "reason", NULL)), buf, size);
+	ctl_safe(fallback(member(detail, "id", NULL), member(detail, "reason", NULL)), buf, size);
 }
 
 static void
@@ -136,10 +97,10 @@ print_row_line(struct json_object *row)
 	json_object_object_get_ex(row, "detail", &detail);
 	json_object_object_get_ex(row, "seq", &seq);
 	local_time(row, when, sizeof when);
-	terminal_safe(member(row, "event", NULL), event, sizeof event);
-	terminal_safe(member(row, "actor", NULL), actor, sizeof actor);
-	terminal_safe(fallback(member(detail, "decision", NULL), "-"), decision, sizeof decision);
-	terminal_safe(fallback(member(detail, "risk_level", NULL), "-"), risk, sizeof risk);
+	ctl_safe(member(row, "event", NULL), event, sizeof event);
+	ctl_safe(member(row, "actor", NULL), actor, sizeof actor);
+	ctl_safe(fallback(member(detail, "decision", NULL), "-"), decision, sizeof decision);
+	ctl_safe(fallback(member(detail, "risk_level", NULL), "-"), risk, sizeof risk);
 	row_summary(detail, summary, sizeof summary);
 	printf("%-7" PRId64 " %-19s %-20s %-16s %-8s %-8s %s\n", json_object_get_int64(seq), when,
 	       event, actor, decision, risk, summary);
@@ -443,7 +404,7 @@ audit_show(struct ctl *ctl, int argc, char **argv)
 	json_object_object_foreach(r, key, val) {
 		if (strcmp(key, "detail") == 0)
 			continue;
-		terminal_safe(val ? json_object_get_string(val) : "-", text, sizeof text);
+		ctl_safe(val ? json_object_get_string(val) : "-", text, sizeof text);
 		printf("%-15s %s\n", key, text);
 	}
 	/* Pretty JSON escapes every control character, so the detail is safe as it is. */

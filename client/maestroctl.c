@@ -44,6 +44,41 @@ ctl_print_json(struct json_object *result)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* C0, DEL and C1 could steer a terminal; bidirectional overrides make text read as other text. */
+const char *
+ctl_safe(const char *s, char *out, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = 0;
+
+	while (*p && n + 4 < max) {
+		if (*p < 0x20 || *p == 0x7f) {
+			out[n++] = '?';
+			p++;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			out[n++] = '?';
+			p += 2;
+		} else if (*p == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+					  (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+			/* Bidirectional overrides would let a command read as another. */
+			out[n++] = '?';
+			p += 3;
+		} else {
+			size_t len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+
+			if (n + len + 4 >= max)
+				break;
+			for (size_t i = 0; i < len && p[i]; i++)
+				out[n++] = (char)p[i];
+			p += len;
+		}
+	}
+	if (*p)
+		memcpy(out + n, "...", 3), n += 3;
+	out[n] = '\0';
+	return out;
+}
+
 const char *
 ctl_text(struct json_object *o, const char *key)
 {

@@ -75,6 +75,13 @@ void ctl_print_json(struct json_object *result);
 const char *ctl_text(struct json_object *o, const char *key);
 int64_t ctl_int(struct json_object *o, const char *key);
 
+/*
+ * Text an agent chose (a summary, a command, a note), made safe to print:
+ * control characters, C1 and bidirectional overrides become '?', cut to
+ * max bytes on a character boundary with "...". Returns out.
+ */
+const char *ctl_safe(const char *s, char *out, size_t max);
+
 /* "42s", "7m", "3h", "2d": a span of time (its size, whichever way it points), in buf. */
 const char *ctl_span(int64_t us, char *buf, size_t size);
 
