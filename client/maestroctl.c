@@ -116,33 +116,9 @@ ctl_span(int64_t us, char *buf, size_t size)
 int
 ctl_parse_duration(const char *text, long long *seconds)
 {
-	static const struct {
-		char unit;
-		long long mult;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
-	long long mult = 1, v;
-	char *end;
-
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || v <= 0)
-		goto bad;
-	if (*end != '\0') {
-		size_t i;
-
-		for (i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (*end == units[i].unit && end[1] == '\0')
-				break;
-		if (i == sizeof units / sizeof units[0])
-			goto bad;
-		mult = units[i].mult;
-	}
 	/* maestrod takes lifetimes up to ten years of 365 days. */
-	if (v > 10ll * 365 * 86400 / mult)
-		goto bad;
-	*seconds = v * mult;
-	return 0;
-bad:
+	if (rpc_parse_duration(text, 10ll * 365 * 86400, seconds) == 0)
+		return 0;
 	fprintf(stderr, "maestroctl: '%s' is not a duration (such as 90s, 15m, 12h, 7d, 2w)\n", text);
 	return -EINVAL;
 }

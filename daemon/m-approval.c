@@ -19,35 +19,6 @@
 #define WAIT_MAX_S 3600
 #define WINDOW_MAX_S (7 * 24 * 3600)
 
-/* "30m", "2h", "90" (seconds), "1d": into seconds; -1 when it is none of those. */
-static long long
-duration_s(const char *s)
-{
-	static const struct {
-		char unit;
-		long long mult;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
-	long long n = 0, mult = 1;
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 12)
-		return -1;
-	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (s[len - 1] == units[i].unit) {
-			mult = units[i].mult;
-			len--;
-			break;
-		}
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		n = n * 10 + (s[i] - '0');
-	}
-	return n * mult;
-}
-
 /* Pending first, then live decisions; newest first within each. */
 static void
 approval_list(struct call *call)
@@ -206,8 +177,10 @@ approval_decide_method(struct call *call)
 	}
 	approve = strcmp(decision, "approve") == 0;
 	if (scope != NULL && strcmp(scope, "once") != 0) {
-		window = strncmp(scope, "for ", 4) == 0 ? duration_s(scope + 4) : -1;
-		if (window <= 0 || window > WINDOW_MAX_S || !approve) {
+		if (strncmp(scope, "for ", 4) != 0 ||
+		    rpc_parse_duration(scope + 4, WINDOW_MAX_S, &window) < 0)
+			window = -1;
+		if (window <= 0 || !approve) {
 			call_fail(call, RPC_INVALID_PARAMS,
 				  !approve ? "invalid params: a denial has no window; scope must be once"
 					   : "invalid params: scope must be \"once\" or \"for DURATION\" "

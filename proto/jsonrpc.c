@@ -1,5 +1,6 @@
 /* JSON-RPC 2.0 messages: parsing requests and responses, building replies. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -380,6 +381,36 @@ rpc_raw_new(char *text)
 	}
 	json_object_set_serializer(o, raw_to_string, text, raw_free);
 	return o;
+}
+
+int
+rpc_parse_duration(const char *text, long long max_s, long long *seconds)
+{
+	static const struct {
+		char unit;
+		long long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	long long n = 0, mult = 1;
+	size_t len = strlen(text);
+
+	for (size_t i = 0; len > 0 && i < sizeof units / sizeof units[0]; i++)
+		if (text[len - 1] == units[i].unit) {
+			mult = units[i].mult;
+			len--;
+			break;
+		}
+	/* Twelve digits cannot overflow, whatever the unit. */
+	if (len == 0 || len > 12)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -EINVAL;
+		n = n * 10 + (text[i] - '0');
+	}
+	if (n <= 0 || n > max_s / mult)
+		return -EINVAL;
+	*seconds = n * mult;
+	return 0;
 }
 
 const char *

@@ -75,6 +75,13 @@ struct json_object *rpc_request_new(struct json_object *id, const char *method,
  */
 const char *rpc_str(struct json_object *o, const char *key);
 
+/*
+ * A duration as the protocol and maestroctl write it: whole seconds, or a
+ * number with s, m, h, d or w ("90", "30m", "2w"), from 1 second to max_s.
+ * Returns 0 with *seconds set, or -EINVAL.
+ */
+int rpc_parse_duration(const char *text, long long max_s, long long *seconds);
+
 /* Serializes msg on one line, without the '\n'; the string lives as long as msg. */
 const char *rpc_to_line(struct json_object *msg, size_t *len);
 

@@ -1,5 +1,6 @@
 /* Unit tests for proto/jsonrpc.c: request and response parsing, reply building. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -805,6 +806,35 @@ START_TEST(test_error_message_sanitized)
 }
 END_TEST
 
+/* Durations as "approve --for" and approval.decide's scope write them. */
+START_TEST(test_parse_duration)
+{
+	static const struct {
+		const char *text;
+		long long want; /* -1: refused */
+	} cases[] = {
+		{ "90", 90 },	    { "90s", 90 },   { "30m", 1800 },	{ "12h", 43200 },
+		{ "7d", 604800 },   { "2w", 1209600 }, { "0", -1 },	{ "0m", -1 },
+		{ "", -1 },	    { "m", -1 },     { "5x", -1 },	{ " 5m", -1 },
+		{ "+5m", -1 },	    { "-5m", -1 },   { "5mm", -1 },	{ "1.5h", -1 },
+		{ "1000000000000s", -1 }, { "15d", -1 }, /* past the max given below */
+	};
+	long long got;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int r = rpc_parse_duration(cases[i].text, 14 * 86400, &got);
+
+		if (cases[i].want < 0)
+			ck_assert_msg(r == -EINVAL, "'%s' was taken", cases[i].text);
+		else
+			ck_assert_msg(r == 0 && got == cases[i].want, "'%s': %d %lld", cases[i].text,
+				      r, got);
+	}
+	ck_assert_int_eq(rpc_parse_duration("1w", 7 * 86400, &got), 0);
+	ck_assert_int_eq(rpc_parse_duration("604801", 7 * 86400, &got), -EINVAL);
+}
+END_TEST
+
 static Suite *
 jsonrpc_suite(void)
 {
@@ -845,6 +875,7 @@ jsonrpc_suite(void)
 	tcase_add_test(out, test_builders_roundtrip);
 	tcase_add_test(out, test_error_names);
 	tcase_add_test(out, test_error_message_sanitized);
+	tcase_add_test(out, test_parse_duration);
 	suite_add_tcase(s, out);
 
 	return s;
