@@ -184,6 +184,14 @@ serve_line(const char *line, size_t len)
 			    json_object_is_type(req.id, json_type_int));
 		fuzz_assert(req.params == NULL || json_object_is_type(req.params, json_type_object) ||
 			    json_object_is_type(req.params, json_type_array));
+		/* The shared readers of what params carry: a string member, a duration. */
+		{
+			const char *scope = rpc_str(req.params, "scope");
+			long long secs = 0;
+
+			if (scope != NULL && rpc_parse_duration(scope, 7 * 86400, &secs) == 0)
+				fuzz_assert(secs >= 1 && secs <= 7 * 86400);
+		}
 		result = req.params ? json_object_get(req.params) : json_object_new_object();
 		reply = rpc_result_new(req.id, json_object_get(result));
 		check_reply(reply, req.id, 0, NULL, result);
