@@ -10,6 +10,7 @@
 
 #include "approval.h"
 #include "daemon.h"
+#include "store.h"
 #include "util.h"
 
 const char *
@@ -198,7 +199,7 @@ approval_row_apply(sqlite3 *db, void *data, char *err, size_t size)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(
+	st = store_stmt(
 		db,
 		r->insert    ? "INSERT INTO approvals (id, agent, fingerprint, correlation_id, risk,"
 			       " summary, request, status, created_us, expires_us) VALUES"
@@ -206,8 +207,8 @@ approval_row_apply(sqlite3 *db, void *data, char *err, size_t size)
 		: r->decided ? "UPDATE approvals SET status = ?8, scope = ?11, until_us = ?12,"
 			       " decided_uid = ?13, decided_us = ?14, note = ?15 WHERE id = ?1"
 			     /* Used up or expired: the decision, if any, stays on the row. */
-			     : "UPDATE approvals SET status = ?8 WHERE id = ?1",
-		-1, &st, NULL);
+			     : "UPDATE approvals SET status = ?8 WHERE id = ?1");
+	rc = st != NULL ? SQLITE_OK : sqlite3_errcode(db);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, approval_status_name(r->status), -1, SQLITE_STATIC);
@@ -232,10 +233,10 @@ approval_row_apply(sqlite3 *db, void *data, char *err, size_t size)
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(err, size, "cannot record approval %s: %s", r->id, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return -EIO;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return 0;
 }
 

@@ -10,9 +10,11 @@
 #include <sqlite3.h>
 
 #include "audit-head.h"
+#include "audit-wal.h"
 #include "audit.h"
 #include "log.h"
 #include "metrics.h"
+#include "store.h"
 #include "util.h"
 
 STAILQ_HEAD(record_list, audit_record);
@@ -29,6 +31,8 @@ struct audit {
 	struct record_list done;  /* committed (or failed), callbacks pending */
 	unsigned queued;
 	unsigned queue_max;
+	unsigned expected; /* rows announced by audit_expect(), not submitted yet */
+	enum { WRITER_BUSY, WRITER_IDLE, WRITER_GATHERING } writer; /* what it waits for */
 	bool stopping;
 	uint64_t oldest_queued_mono; /* when the head of the queue was submitted */
 	uint64_t batch_oldest_mono;  /* the same for the batch being committed; 0 when idle */
@@ -39,6 +43,8 @@ struct audit {
 	bool prune_wanted; /* the settings changed: prune even with nothing to write */
 	struct audit_head head; /* writer thread only */
 	int wal_frames; /* in the WAL after the last commit; writer thread only */
+	int wal_kicked; /* wal_frames when the checkpoint thread was last asked */
+	struct audit_wal *wal; /* the checkpoint thread; NULL: the writer checkpoints */
 	struct {
 		audit_observer_fn fn;
 		void *arg;
@@ -48,12 +54,21 @@ struct audit {
 
 /*
  * SQLite would checkpoint inside the COMMIT that crosses its threshold, and
- * the rows of that batch would wait for two fsyncs before their replies.
- * Instead the writer checkpoints after handing the batch back: when it has
- * nothing else to do, or when the WAL has grown large under steady load.
+ * the rows of that batch would wait for the copy and two fsyncs (about
+ * 4 us a frame here) before their replies. Instead the checkpoint thread
+ * (audit-wal.c) copies the WAL into the database each time it has grown by
+ * CHECKPOINT_KICK_FRAMES, while the writer goes on. But the WAL starts over
+ * only once it is copied whole between two commits, which the thread
+ * cannot see to: the writer does that itself, between batches, once the
+ * thread has left it at most CHECKPOINT_LEFT_FRAMES to copy, when it has
+ * nothing else to do or the WAL is past CHECKPOINT_BUSY_FRAMES; and at
+ * CHECKPOINT_MAX_FRAMES whatever is left. With no checkpoint thread, it
+ * copies everything itself the same way.
  */
-#define CHECKPOINT_IDLE_FRAMES 1000
+#define CHECKPOINT_KICK_FRAMES 1000
+#define CHECKPOINT_LEFT_FRAMES 300
 #define CHECKPOINT_BUSY_FRAMES 8000
+#define CHECKPOINT_MAX_FRAMES 64000
 
 /* Called by SQLite on the writer thread after each commit. */
 static int
@@ -65,19 +80,49 @@ audit_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-/* On the writer thread, outside the lock. */
+/* On the writer thread: copies what it can now, and the WAL may start over. */
 static void
-audit_maybe_checkpoint(struct audit *a, bool idle)
+audit_checkpoint_now(struct audit *a)
 {
-	int r;
-
-	if (a->wal_frames < (idle ? CHECKPOINT_IDLE_FRAMES : CHECKPOINT_BUSY_FRAMES))
-		return;
 	/* Passive: never waits for readers; what it cannot copy now it copies next time. */
-	r = sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	int r = sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
 	if (r != SQLITE_OK && r != SQLITE_BUSY)
 		log_warning("audit: checkpoint failed: %s", sqlite3_errmsg(a->db));
 	a->wal_frames = 0;
+	a->wal_kicked = 0;
+}
+
+/* On the writer thread, outside the lock, after a batch is handed back. */
+static void
+audit_maybe_checkpoint(struct audit *a, bool idle)
+{
+	int copied, left;
+
+	if (a->wal_frames < a->wal_kicked)
+		a->wal_kicked = 0; /* the WAL started over */
+	if (a->wal == NULL) {
+		if (a->wal_frames >= (idle ? CHECKPOINT_KICK_FRAMES : CHECKPOINT_BUSY_FRAMES))
+			audit_checkpoint_now(a);
+		return;
+	}
+	/* Idle, the thread copies what is new sooner: an idle maestrod leaves the database whole. */
+	if (a->wal_frames >= a->wal_kicked + CHECKPOINT_KICK_FRAMES ||
+	    (idle && a->wal_frames >= CHECKPOINT_KICK_FRAMES &&
+	     a->wal_frames >= a->wal_kicked + CHECKPOINT_LEFT_FRAMES)) {
+		a->wal_kicked = a->wal_frames;
+		audit_wal_kick(a->wal);
+	}
+	/* Only a copy made since the last kick is of this WAL for sure. */
+	copied = audit_wal_copied(a->wal);
+	left = a->wal_frames;
+	if (a->wal_kicked > 0 && copied >= a->wal_kicked - CHECKPOINT_KICK_FRAMES &&
+	    copied <= a->wal_frames)
+		left = a->wal_frames - copied;
+	if (a->wal_frames >= CHECKPOINT_MAX_FRAMES ||
+	    (left <= CHECKPOINT_LEFT_FRAMES &&
+	     a->wal_frames >= (idle ? CHECKPOINT_KICK_FRAMES : CHECKPOINT_BUSY_FRAMES)))
+		audit_checkpoint_now(a);
 }
 
 struct audit_record *
@@ -181,19 +226,20 @@ audit_write(struct audit *a, struct audit_record *rec)
 
 	if (rec->apply == NULL)
 		return audit_insert(a, rec);
-	r = sqlite3_exec(a->db, "SAVEPOINT change", NULL, NULL, NULL);
+	r = store_exec(a->db, "SAVEPOINT change");
 	if (r != SQLITE_OK)
 		return r;
 	if (rec->apply(a->db, rec->apply_data, rec->error_message, sizeof rec->error_message) < 0) {
 		rec->error = -EIO;
-		return sqlite3_exec(a->db, "ROLLBACK TO change; RELEASE change", NULL, NULL, NULL);
+		r = store_exec(a->db, "ROLLBACK TO change");
+		return r == SQLITE_OK ? store_exec(a->db, "RELEASE change") : r;
 	}
 	if (rec->event != NULL) { /* NULL: a store job, no row */
 		r = audit_insert(a, rec);
 		if (r != SQLITE_OK)
 			return r;
 	}
-	return sqlite3_exec(a->db, "RELEASE change", NULL, NULL, NULL);
+	return store_exec(a->db, "RELEASE change");
 }
 
 /*
@@ -208,7 +254,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	int r;
 
 	audit_head_begin(&a->head);
-	r = sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL);
+	r = store_exec(a->db, "BEGIN");
 	if (r == SQLITE_OK) {
 		STAILQ_FOREACH(rec, batch, entry) {
 			r = audit_write(a, rec);
@@ -220,7 +266,7 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	if (r == SQLITE_OK)
 		r = audit_head_checkpoint_due(&a->head);
 	if (r == SQLITE_OK)
-		r = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+		r = store_exec(a->db, "COMMIT");
 	if (r == SQLITE_OK)
 		return true;
 
@@ -238,6 +284,36 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 	/* The rows are gone, so the head goes back to where they would have chained. */
 	audit_head_rollback(&a->head);
 	return false;
+}
+
+/*
+ * Rows still on their way from the workers would each pay for a commit of
+ * their own (the WAL pages, the locks: most of a commit's cost) if the
+ * writer took the first alone. It waits for them, briefly: until none is
+ * announced, the batch is large, or AUDIT_GROUP_WAIT_USEC passed. Called
+ * and returns with the lock held.
+ */
+#define AUDIT_GROUP_MAX 64
+
+static void
+audit_gather(struct audit *a)
+{
+	struct timespec until;
+
+	if (a->expected == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += AUDIT_GROUP_WAIT_USEC * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	a->writer = WRITER_GATHERING;
+	while (a->expected > 0 && !a->stopping && a->queued < AUDIT_GROUP_MAX &&
+	       a->queued * 2 < a->queue_max)
+		if (pthread_cond_timedwait(&a->wake, &a->lock, &until) == ETIMEDOUT)
+			break;
+	a->writer = WRITER_BUSY;
 }
 
 /*
@@ -281,10 +357,13 @@ audit_thread(void *arg)
 				audit_prune_while_idle(a);
 				continue;
 			}
+			a->writer = WRITER_IDLE;
 			pthread_cond_wait(&a->wake, &a->lock);
+			a->writer = WRITER_BUSY;
 		}
 		if (STAILQ_EMPTY(&a->queue))
 			break; /* stopping and nothing left */
+		audit_gather(a);
 		a->head.checkpoint_every = a->checkpoint_every;
 
 		/* Group commit: take everything queued since the last commit. */
@@ -322,7 +401,7 @@ audit_thread(void *arg)
 		STAILQ_CONCAT(&a->done, &batch);
 		/* event_active() is safe from another thread once evthread is set up. */
 		event_active(a->ev_done, EV_READ, 0);
-		if (a->wal_frames >= CHECKPOINT_IDLE_FRAMES) {
+		if (a->wal_frames >= CHECKPOINT_KICK_FRAMES) {
 			bool idle = STAILQ_EMPTY(&a->queue);
 
 			pthread_mutex_unlock(&a->lock);
@@ -384,6 +463,7 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	    struct audit **out)
 {
 	struct audit *a = calloc(1, sizeof *a);
+	pthread_condattr_t cattr;
 	char msg[PATH_MAX + 200];
 	int r;
 
@@ -394,7 +474,10 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	STAILQ_INIT(&a->queue);
 	STAILQ_INIT(&a->done);
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->wake, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC); /* audit_gather()'s deadline */
+	pthread_cond_init(&a->wake, &cattr);
+	pthread_condattr_destroy(&cattr);
 	a->checkpoint_every = AUDIT_CHECKPOINT_EVERY_DEFAULT;
 	r = audit_head_open(&a->head, db, msg, sizeof msg);
 	if (r < 0) {
@@ -415,8 +498,10 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	}
 	/* Replaces SQLite's own automatic checkpoint: see audit_maybe_checkpoint(). */
 	sqlite3_wal_hook(db, audit_wal_hook, a);
+	a->wal = audit_wal_start(db);
 	a->ev_done = event_new(base, -1, 0, audit_on_done, a);
 	if (a->ev_done == NULL) {
+		a->wal = audit_wal_stop(a->wal);
 		sqlite3_finalize(a->insert);
 		audit_head_close(&a->head);
 		free(a);
@@ -424,6 +509,7 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 	}
 	r = pthread_create(&a->thread, NULL, audit_thread, a);
 	if (r != 0) {
+		a->wal = audit_wal_stop(a->wal);
 		event_free(a->ev_done);
 		sqlite3_finalize(a->insert);
 		audit_head_close(&a->head);
@@ -444,6 +530,7 @@ audit_stop(struct audit *a)
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	a->wal = audit_wal_stop(a->wal);
 	audit_run_callbacks(a);
 	event_free(a->ev_done);
 	sqlite3_finalize(a->insert);
@@ -454,10 +541,19 @@ audit_stop(struct audit *a)
 	return NULL;
 }
 
+/* Called with the lock held: rec's announcement, if it made one, is over. */
+static void
+audit_arrived(struct audit *a, const struct audit_record *rec)
+{
+	if (rec->expected && a->expected > 0)
+		a->expected--;
+}
+
 int
 audit_submit(struct audit *a, struct audit_record *rec)
 {
 	pthread_mutex_lock(&a->lock);
+	audit_arrived(a, rec);
 	if (a->stopping) {
 		pthread_mutex_unlock(&a->lock);
 		return -ESHUTDOWN;
@@ -470,9 +566,29 @@ audit_submit(struct audit *a, struct audit_record *rec)
 		a->oldest_queued_mono = now_usec(CLOCK_MONOTONIC);
 	STAILQ_INSERT_TAIL(&a->queue, rec, entry);
 	a->queued++;
-	pthread_cond_signal(&a->wake);
+	/* A busy writer looks at the queue again before it sleeps. */
+	if (a->writer == WRITER_IDLE ||
+	    (a->writer == WRITER_GATHERING && (a->expected == 0 || a->queued >= AUDIT_GROUP_MAX)))
+		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
+}
+
+void
+audit_expect(struct audit *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->expected++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
+audit_expect_cancel(struct audit *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->expected > 0 && --a->expected == 0 && a->writer == WRITER_GATHERING)
+		pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
 }
 
 void
@@ -514,6 +630,7 @@ audit_get_stats(struct audit *a, struct audit_stats *st)
 	pthread_mutex_lock(&a->lock);
 	*st = a->stats;
 	st->queued = a->queued;
+	st->expected = a->expected;
 	now = now_usec(CLOCK_MONOTONIC);
 	if (a->batch_oldest_mono != 0)
 		st->oldest_wait_usec = now - a->batch_oldest_mono;

@@ -55,11 +55,13 @@ struct audit_record {
 	void (*apply_free)(void *data);
 	audit_done_fn done;   /* may be NULL */
 	void *userdata;
+	bool expected;	      /* announced with audit_expect(): its arrival ends a wait */
 	STAILQ_ENTRY(audit_record) entry;
 };
 
 struct audit_stats {
 	uint64_t queued;	    /* waiting for the writer now */
+	uint64_t expected;	    /* announced by decisions still in the pipeline */
 	uint64_t committed;	    /* rows committed since start */
 	uint64_t failed;	    /* rows whose commit failed */
 	uint64_t batches;
@@ -114,6 +116,19 @@ void audit_submit_or_fail(struct audit *a, struct audit_record *rec);
 #define AUDIT_MAX_OBSERVERS 4
 typedef void (*audit_observer_fn)(const struct audit_record *rec, void *arg);
 int audit_add_observer(struct audit *a, audit_observer_fn fn, void *arg);
+
+/*
+ * Group commit across the pipeline: a decision announces its row when it
+ * enters the pipeline, and the writer, finding rows queued while others
+ * are still on their way, waits a moment (at most AUDIT_GROUP_WAIT_USEC)
+ * to commit them together. A row submitted with expected set ends its
+ * announcement; audit_expect_cancel() ends one that never came. With
+ * nothing on its way the writer commits at once, so a lone client never
+ * waits.
+ */
+#define AUDIT_GROUP_WAIT_USEC 200
+void audit_expect(struct audit *a);
+void audit_expect_cancel(struct audit *a);
 
 /* Whether audit_submit() would find room now. */
 bool audit_has_room(struct audit *a);

@@ -82,6 +82,7 @@ system_status(struct call *call)
 
 	o = json_object_new_object();
 	json_object_object_add(o, "queued", json_u64(as.queued));
+	json_object_object_add(o, "in_flight", json_u64(as.expected));
 	json_object_object_add(o, "committed", json_u64(as.committed));
 	json_object_object_add(o, "failed", json_u64(as.failed));
 	json_object_object_add(o, "batches", json_u64(as.batches));

@@ -69,6 +69,9 @@ emit_audit(struct maestrod *d, struct metrics_sink *s)
 		 "Group commits made by the audit writer.", (double)st.batches);
 	emit_one(s, "maestro_audit_queue_depth", "gauge",
 		 "Audit rows waiting for the writer.", (double)st.queued);
+	emit_one(s, "maestro_decisions_in_flight", "gauge",
+		 "Decisions in the pipeline whose audit rows have not reached the writer yet.",
+		 (double)st.expected);
 	emit_one(s, "maestro_audit_failing", "gauge",
 		 "1 when the last audit commit failed: decisions are being denied.",
 		 st.failing ? 1 : 0);

@@ -312,6 +312,7 @@ decision_build(struct evaluation *ev)
 	rec->peer_pid = ev->peer_pid;
 	rec->done = decision_committed;
 	rec->userdata = ev;
+	rec->expected = true; /* pipeline_evaluate() announced it */
 	return rec;
 }
 
@@ -321,6 +322,7 @@ decision_failed(struct evaluation *ev)
 {
 	event_free(ev->deadline);
 	ev->deadline = NULL;
+	audit_expect_cancel(ev->d->audit); /* no row is coming */
 	pipeline_approval_committed(ev, false);
 	call_fail(ev->call, RPC_INTERNAL_ERROR, "internal error: out of memory", NULL);
 	if (ev->then != NULL)
@@ -450,6 +452,7 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 	tv.tv_sec = (time_t)(d->cfg.subagent_timeout_usec / 1000000u);
 	tv.tv_usec = (suseconds_t)(d->cfg.subagent_timeout_usec % 1000000u);
 	evtimer_add(ev->deadline, &tv);
+	audit_expect(d->audit); /* the writer may wait for this row to commit it with others */
 	if (workers_defer(d->workers, items, SUBAGENT_COUNT) < 0) {
 		/* Nothing could run: every check denies, now. */
 		for (int i = 0; i < SUBAGENT_COUNT; i++)

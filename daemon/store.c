@@ -302,11 +302,44 @@ store_open(const char *path, enum audit_sync sync, struct store **out, char *msg
 	return 0;
 }
 
+sqlite3_stmt *
+store_stmt(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+int
+store_exec(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(db, sql);
+	int r;
+
+	if (st == NULL)
+		return sqlite3_errcode(db);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? SQLITE_OK : r;
+}
+
 struct store *
 store_close(struct store *s)
 {
+	sqlite3_stmt *st;
+
 	if (s == NULL)
 		return NULL;
+	while (s->db != NULL && (st = sqlite3_next_stmt(s->db, NULL)) != NULL)
+		sqlite3_finalize(st);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	if (s->lock_fd >= 0)

@@ -28,4 +28,17 @@ int store_open(const char *path, enum audit_sync sync, struct store **out, char 
 	       size_t msg_size);
 struct store *store_close(struct store *s);
 
+/*
+ * For statements the audit writer runs with every batch: the statement for
+ * sql on db, prepared once and found again by its text on the connection's
+ * own list (sqlite3_next_stmt), reset and unbound. NULL with the error in
+ * db when it cannot be prepared. The caller resets it when done (never
+ * finalizes it); store_close() finalizes them all. One thread per
+ * connection, as the writer's is.
+ */
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
+
+/* Runs a statement without results through store_stmt(): SQLITE_OK or the error. */
+int store_exec(sqlite3 *db, const char *sql);
+
 #endif

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "telemetry.h"
 #include "ids.h"
+#include "store.h"
 #include "trace.h"
 #include "util.h"
 
@@ -119,13 +120,12 @@ static int
 trace_job_apply(sqlite3 *db, void *data, char *err, size_t size)
 {
 	const struct trace_batch *b = data;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	r = sqlite3_prepare_v2(db,
-			       "INSERT OR IGNORE INTO traces (trace_id, correlation_id, time_us, spans)"
-			       " VALUES (?, ?, ?, ?)",
-			       -1, &st, NULL);
+	st = store_stmt(db, "INSERT OR IGNORE INTO traces (trace_id, correlation_id, time_us, spans)"
+			    " VALUES (?, ?, ?, ?)");
+	r = st != NULL ? SQLITE_OK : sqlite3_errcode(db);
 	for (unsigned i = 0; r == SQLITE_OK && i < b->n; i++) {
 		const struct trace_row *row = b->rows[i];
 
@@ -140,7 +140,8 @@ trace_job_apply(sqlite3 *db, void *data, char *err, size_t size)
 	}
 	if (r != SQLITE_OK)
 		snprintf(err, size, "%u traces not stored: %s", b->n, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st);
 	return r == SQLITE_OK ? 0 : -EIO;
 }
 

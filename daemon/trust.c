@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
+#include "store.h"
 #include "trust.h"
 #include "util.h"
 
@@ -47,10 +48,9 @@ trust_job_apply(sqlite3 *db, void *data, char *err, size_t size)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = sqlite3_prepare_v2(db,
-			       "UPDATE agents SET trust = ?, period_start_us = ?, tokens_used = ?,"
-			       " cost_used = ?, tokens_total = ? WHERE id = ?",
-			       -1, &st, NULL);
+	st = store_stmt(db, "UPDATE agents SET trust = ?, period_start_us = ?, tokens_used = ?,"
+			    " cost_used = ?, tokens_total = ? WHERE id = ?");
+	r = st != NULL ? SQLITE_OK : sqlite3_errcode(db);
 	if (r == SQLITE_OK) {
 		sqlite3_bind_double(st, 1, j->new_trust);
 		sqlite3_bind_int64(st, 2, j->period_start_us);
@@ -59,15 +59,13 @@ trust_job_apply(sqlite3 *db, void *data, char *err, size_t size)
 		sqlite3_bind_int64(st, 5, (int64_t)j->tokens_total);
 		sqlite3_bind_text(st, 6, j->agent, -1, SQLITE_STATIC);
 		r = sqlite3_step(st);
+		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
-	st = NULL;
 	/* No row: the agent was deleted meanwhile, and its history ends with it. */
 	if (r == SQLITE_DONE && j->history && sqlite3_changes(db) > 0) {
-		r = sqlite3_prepare_v2(db,
-				       "INSERT INTO trust_history (agent, time_us, old, new, reason,"
-				       " correlation_id) VALUES (?, ?, ?, ?, ?, ?)",
-				       -1, &st, NULL);
+		st = store_stmt(db, "INSERT INTO trust_history (agent, time_us, old, new, reason,"
+				    " correlation_id) VALUES (?, ?, ?, ?, ?, ?)");
+		r = st != NULL ? SQLITE_OK : sqlite3_errcode(db);
 		if (r == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, j->agent, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, j->time_us);
@@ -77,8 +75,8 @@ trust_job_apply(sqlite3 *db, void *data, char *err, size_t size)
 			if (j->correlation_id[0])
 				sqlite3_bind_text(st, 6, j->correlation_id, -1, SQLITE_STATIC);
 			r = sqlite3_step(st);
+			sqlite3_reset(st);
 		}
-		sqlite3_finalize(st);
 	}
 	if (r != SQLITE_DONE) {
 		snprintf(err, size, "cannot store the trust of agent %s: %s", j->agent,

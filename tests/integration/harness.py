@@ -322,6 +322,21 @@ class Daemon:
                                      % (timeout * SLOW, a))
             time.sleep(0.01)
 
+    def wait_nothing_in_flight(self, timeout=10):
+        """Waits until no decision is left in the pipeline: every one that
+        entered it reached the audit writer or ended without a row. The
+        writer waits for decisions in flight before it commits, so one
+        counted forever would slow every commit after it."""
+        deadline = time.monotonic() + timeout * SLOW
+        while True:
+            a = self.status()["audit"]
+            if a["in_flight"] == 0:
+                return a
+            if time.monotonic() >= deadline:
+                raise AssertionError("decisions still in flight after %.0fs: %r"
+                                     % (timeout * SLOW, a))
+            time.sleep(0.01)
+
     def sqlite_lock(self):
         """A connection holding SQLite's write lock on the database (BEGIN IMMEDIATE):
         the audit writer cannot commit until it is rolled back."""

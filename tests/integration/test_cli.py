@@ -65,7 +65,7 @@ class CliAgainstDaemon(MaestroTestCase):
         self.assertGreaterEqual(st["requests"]["total"], 1)
         self.assertEqual(st["requests"]["failed"], 0)
         audit = st["audit"]
-        for k in ("queued", "committed", "failed", "batches", "last_seq"):
+        for k in ("queued", "in_flight", "committed", "failed", "batches", "last_seq"):
             self.assertIsInstance(audit[k], int, k)
         # daemon.start is queued or committed by now.
         self.assertGreaterEqual(audit["queued"] + audit["committed"], 1)

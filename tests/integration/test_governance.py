@@ -349,6 +349,35 @@ class Audit(GovCase):
         self.d.wait_audit_committed(1)
         self.assertEqual(self.audit_rows("seq > %d AND event = 'governance.evaluate'" % last), [])
 
+    def test_concurrent_evaluations_commit_together(self):
+        # Eight agents' connections, forty requests each sent at once: every
+        # decision gets its own committed row, rows arriving together share
+        # transactions, and once all are answered no decision is counted in
+        # flight (the writer waits for those before it commits).
+        self.d.wait_audit_committed(1)
+        conns = [self.session() for _ in range(8)]
+        before = self.d.status()["audit"]
+        # Harmless ones: forty denies would cost the agent its trust and more rows.
+        cmds = ["ls", "git status", "git diff", "cat README.md", "make test"]
+        for i, c in enumerate(conns):
+            for k in range(40):
+                c.send_json({"jsonrpc": "2.0", "id": k, "method": "governance.evaluate",
+                             "params": {"action": self.action("shell", command=cmds[(i + k) % 5])}})
+        seqs = []
+        for c in conns:
+            ids = []
+            for k in range(40):
+                r = c.read_json(timeout=30)  # in the order their rows committed
+                ids.append(r["id"])
+                seqs.append(self.ok(r)["audit_seq"])
+            self.assertEqual(sorted(ids), list(range(40)))
+        self.assertEqual(len(set(seqs)), len(seqs))
+        rows = self.audit_rows("event = 'governance.evaluate' AND seq > %d" % before["last_seq"])
+        self.assertEqual(sorted(x["seq"] for x in rows), sorted(seqs))
+        after = self.d.wait_nothing_in_flight()
+        self.assertEqual(after["committed"] - before["committed"], len(seqs))
+        self.assertLess(after["batches"] - before["batches"], len(seqs))
+
     def test_correlation_and_params(self):
         c = self.session()
         r = self.shell(c, "ls", correlation_id="my-corr.1:x_Y")
@@ -619,6 +648,7 @@ class FailSafe(GovCase):
         rows = self.audit_rows("event = 'governance.evaluate'", d=d)
         self.assertEqual(rows[-1]["seq"], r["audit_seq"])
         self.assertEqual(rows[-1]["detail"]["decision"], "deny")
+        d.wait_nothing_in_flight()
 
     def test_audit_store_that_cannot_be_written_denies(self):
         c = self.session()
@@ -639,6 +669,7 @@ class FailSafe(GovCase):
                             for x in r["reasons"]), r)
         # Afterwards decisions are recorded again.
         self.assertEqual(self.shell(c, "ls")["decision"], "allow")
+        self.d.wait_nothing_in_flight()
 
     def test_full_audit_queue_denies(self):
         d = self.start_daemon(self.subdir("tight"), config="audit_queue_max = 1\n")
@@ -667,6 +698,7 @@ class FailSafe(GovCase):
             self.assertEqual(r["decision"], "deny", r)
             self.assertIsNone(r["audit_seq"], r)
             self.assertTrue(any(x["rule"] == "pipeline.audit" for x in r["reasons"]), r)
+        d.wait_nothing_in_flight()
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ FAMILIES = {
     "maestro_audit_rows_failed_total": "counter",
     "maestro_audit_batches_total": "counter",
     "maestro_audit_queue_depth": "gauge",
+    "maestro_decisions_in_flight": "gauge",
     "maestro_audit_failing": "gauge",
     "maestro_audit_commit_duration_seconds": "histogram",
     "maestro_otlp_exported_total": "counter",

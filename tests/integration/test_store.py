@@ -139,6 +139,52 @@ class AuditTrail(MaestroTestCase):
         self.assertEqual(json.loads(rows[2][1])["pid"], d2.pid)
 
 
+class WalCheckpoint(MaestroTestCase):
+    def test_wal_is_copied_into_the_database(self):
+        # Commits go to the WAL; a checkpoint copies them into the database
+        # file, off the writer's path. After a burst of 3,000 decisions the
+        # database file alone (read without its WAL) holds most of them,
+        # while maestrod still runs, and the WAL has not grown without bound.
+        import shutil
+        import sqlite3
+        d = self.start_daemon()
+        d.wait_audit_committed(1)
+        r = d.call("agent.register", {"id": "wal-1", "role": "executor"})
+        token = r["result"]["token"]
+        conns = []
+        for _ in range(4):
+            c = d.connect()
+            self.assertIn("result", c.call("session.hello", {"agent": "wal-1", "token": token}))
+            conns.append(c)
+        n = 750
+        for c in conns:
+            for k in range(n):
+                c.send_json({"jsonrpc": "2.0", "id": k, "method": "governance.evaluate",
+                             "params": {"action": {"kind": "shell", "command": "ls -l %d" % k,
+                                                   "cwd": self.tmp, "workspace": self.tmp}}})
+        for c in conns:
+            for k in range(n):
+                self.assertIn("result", c.read_json(timeout=60))
+        d.wait_nothing_in_flight()
+        copy = os.path.join(self.tmp, "copy.db")
+        deadline = time.monotonic() + 10 * harness.SLOW
+        while True:
+            shutil.copyfile(d.db_path, copy)  # the main file only: no -wal beside it
+            try:
+                db = sqlite3.connect(copy)
+                rows = db.execute("SELECT count(*) FROM audit WHERE event = 'governance.evaluate'"
+                                  ).fetchone()[0]
+                db.close()
+            except sqlite3.DatabaseError:
+                rows = 0  # caught mid-copy: try again
+            if rows >= 2000 or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        self.assertGreaterEqual(rows, 2000)
+        # 64,000 frames of 4 KiB is where the writer copies whatever is left itself.
+        self.assertLess(os.path.getsize(d.db_path + "-wal"), 64000 * 4096 + 4096 * 1024)
+
+
 class AuditFailure(MaestroTestCase):
     """The audit writer cannot commit: a test holds SQLite's write lock for
     longer than maestrod's busy timeout (5 s), so the commit fails."""
