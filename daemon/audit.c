@@ -32,6 +32,7 @@ struct audit {
 	unsigned queued;
 	unsigned queue_max;
 	unsigned expected; /* rows announced by audit_expect(), not submitted yet */
+	uint64_t arrived;  /* announced rows submitted since start */
 	enum { WRITER_BUSY, WRITER_IDLE, WRITER_GATHERING } writer; /* what it waits for */
 	bool stopping;
 	uint64_t oldest_queued_mono; /* when the head of the queue was submitted */
@@ -299,8 +300,9 @@ static void
 audit_gather(struct audit *a)
 {
 	struct timespec until;
+	uint64_t awaited = a->expected, first = a->arrived;
 
-	if (a->expected == 0)
+	if (awaited == 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += AUDIT_GROUP_WAIT_USEC * 1000L;
@@ -308,9 +310,10 @@ audit_gather(struct audit *a)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
+	/* Only those in flight now: under steady load new ones never stop coming. */
 	a->writer = WRITER_GATHERING;
-	while (a->expected > 0 && !a->stopping && a->queued < AUDIT_GROUP_MAX &&
-	       a->queued * 2 < a->queue_max)
+	while (a->arrived - first < awaited && a->expected > 0 && !a->stopping &&
+	       a->queued < AUDIT_GROUP_MAX && a->queued * 2 < a->queue_max)
 		if (pthread_cond_timedwait(&a->wake, &a->lock, &until) == ETIMEDOUT)
 			break;
 	a->writer = WRITER_BUSY;
@@ -545,8 +548,10 @@ audit_stop(struct audit *a)
 static void
 audit_arrived(struct audit *a, const struct audit_record *rec)
 {
-	if (rec->expected && a->expected > 0)
+	if (rec->expected && a->expected > 0) {
 		a->expected--;
+		a->arrived++;
+	}
 }
 
 int
@@ -567,8 +572,7 @@ audit_submit(struct audit *a, struct audit_record *rec)
 	STAILQ_INSERT_TAIL(&a->queue, rec, entry);
 	a->queued++;
 	/* A busy writer looks at the queue again before it sleeps. */
-	if (a->writer == WRITER_IDLE ||
-	    (a->writer == WRITER_GATHERING && (a->expected == 0 || a->queued >= AUDIT_GROUP_MAX)))
+	if (a->writer == WRITER_IDLE || a->writer == WRITER_GATHERING)
 		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
@@ -586,8 +590,12 @@ void
 audit_expect_cancel(struct audit *a)
 {
 	pthread_mutex_lock(&a->lock);
-	if (a->expected > 0 && --a->expected == 0 && a->writer == WRITER_GATHERING)
-		pthread_cond_signal(&a->wake);
+	if (a->expected > 0) {
+		a->expected--;
+		a->arrived++; /* for audit_gather(): it is not coming, so wait no more for it */
+		if (a->writer == WRITER_GATHERING)
+			pthread_cond_signal(&a->wake);
+	}
 	pthread_mutex_unlock(&a->lock);
 }
 

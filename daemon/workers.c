@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "util.h"
 #include "workers.h"
 
 STAILQ_HEAD(item_list, work_item);
@@ -23,11 +24,29 @@ struct worker_pool {
 	unsigned queued;
 	unsigned queue_max;
 	unsigned idle; /* threads waiting for work */
+	unsigned busy; /* threads running an item */
+	unsigned waking; /* idle threads signalled, not yet running */
 	bool stopping;
-	/* Loop thread only: deferred items, queued together by workers_flush(). */
-	struct item_list deferred;
-	unsigned n_deferred;
 };
+
+/*
+ * Called with the lock held. A thread neither idle nor busy is between
+ * items, or woken and on its way: it takes the next item itself. Only when
+ * there is none such, and one sleeps, is there someone to wake; each that
+ * takes an item wakes the next the same way while items remain. The rest
+ * of the time (under load, with the workers busy) queueing costs no
+ * wake-up at all, and items start as soon as a worker is free, instead of
+ * waiting for the loop to finish its turn.
+ */
+static void
+wake_if_needed(struct worker_pool *p)
+{
+	if (p->idle > p->waking && p->n_threads - p->idle - p->busy + p->waking == 0 &&
+	    !STAILQ_EMPTY(&p->queue)) {
+		p->waking++;
+		pthread_cond_signal(&p->wake);
+	}
+}
 
 static void *
 worker_thread(void *arg)
@@ -42,15 +61,16 @@ worker_thread(void *arg)
 			p->idle++;
 			pthread_cond_wait(&p->wake, &p->lock);
 			p->idle--;
+			if (p->waking > 0)
+				p->waking--;
 		}
 		item = STAILQ_FIRST(&p->queue);
 		if (item == NULL)
 			break; /* stopping, nothing left */
 		STAILQ_REMOVE_HEAD(&p->queue, entry);
 		p->queued--;
-		/* Pass the wake-up on: the loop wakes one worker, not one per item. */
-		if (!STAILQ_EMPTY(&p->queue) && p->idle > 0)
-			pthread_cond_signal(&p->wake);
+		p->busy++;
+		wake_if_needed(p);
 		pthread_mutex_unlock(&p->lock);
 
 		/* Read first: an item without done may be freed by its own work. */
@@ -59,6 +79,7 @@ worker_thread(void *arg)
 		item->work(item);
 
 		pthread_mutex_lock(&p->lock);
+		p->busy--;
 		if (back) {
 			STAILQ_INSERT_TAIL(&p->done, item, entry);
 			event_active(p->ev_done, EV_READ, 0);
@@ -105,7 +126,6 @@ workers_start(struct event_base *base, unsigned threads, unsigned queue_max,
 	p->queue_max = queue_max;
 	STAILQ_INIT(&p->queue);
 	STAILQ_INIT(&p->done);
-	STAILQ_INIT(&p->deferred);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->ev_done = event_new(base, -1, 0, workers_on_done, p);
@@ -131,7 +151,6 @@ workers_stop(struct worker_pool *p)
 {
 	if (p == NULL)
 		return NULL;
-	workers_flush(p); /* what was deferred is finished like the rest */
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->wake);
@@ -148,67 +167,30 @@ workers_stop(struct worker_pool *p)
 	return NULL;
 }
 
-/*
- * Called with the lock held. One sleeper is enough: each worker that takes
- * an item wakes the next while work is left, so the loop pays for a single
- * wake-up however many items it queued.
- */
-static void
-wake_one(struct worker_pool *p)
-{
-	if (p->idle > 0)
-		pthread_cond_signal(&p->wake);
-}
-
 int
-workers_defer(struct worker_pool *p, struct work_item *const *items, unsigned n)
+workers_submit_all(struct worker_pool *p, struct work_item *const *items, unsigned n)
 {
 	pthread_mutex_lock(&p->lock);
 	if (p->stopping) {
 		pthread_mutex_unlock(&p->lock);
 		return -ESHUTDOWN;
 	}
-	if (p->queued + p->n_deferred + n > p->queue_max) {
+	if (p->queued + n > p->queue_max) {
 		pthread_mutex_unlock(&p->lock);
 		return -EAGAIN;
 	}
-	pthread_mutex_unlock(&p->lock);
 	for (unsigned i = 0; i < n; i++)
-		STAILQ_INSERT_TAIL(&p->deferred, items[i], entry);
-	p->n_deferred += n;
-	return 0;
-}
-
-void
-workers_flush(struct worker_pool *p)
-{
-	if (p->n_deferred == 0)
-		return;
-	pthread_mutex_lock(&p->lock);
-	STAILQ_CONCAT(&p->queue, &p->deferred);
-	p->queued += p->n_deferred;
-	wake_one(p);
-	p->n_deferred = 0;
+		STAILQ_INSERT_TAIL(&p->queue, items[i], entry);
+	p->queued += n;
+	wake_if_needed(p);
 	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 int
 workers_submit(struct worker_pool *p, struct work_item *item)
 {
-	pthread_mutex_lock(&p->lock);
-	if (p->stopping) {
-		pthread_mutex_unlock(&p->lock);
-		return -ESHUTDOWN;
-	}
-	if (p->queued + p->n_deferred >= p->queue_max) {
-		pthread_mutex_unlock(&p->lock);
-		return -EAGAIN;
-	}
-	STAILQ_INSERT_TAIL(&p->queue, item, entry);
-	p->queued++;
-	wake_one(p);
-	pthread_mutex_unlock(&p->lock);
-	return 0;
+	return workers_submit_all(p, &item, 1);
 }
 
 unsigned
@@ -218,6 +200,17 @@ workers_queued(struct worker_pool *p)
 
 	pthread_mutex_lock(&p->lock);
 	n = p->queued;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+unsigned
+workers_idle(struct worker_pool *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->idle;
 	pthread_mutex_unlock(&p->lock);
 	return n;
 }

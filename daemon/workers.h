@@ -26,16 +26,11 @@ struct worker_pool *workers_stop(struct worker_pool *pool);
 
 /* Queues item. Returns 0, or -EAGAIN when the queue is full, -ESHUTDOWN when stopping. */
 int workers_submit(struct worker_pool *pool, struct work_item *item);
-/*
- * Loop thread: takes all n items or none of them (returning as
- * workers_submit()), but queues them only at the next workers_flush(),
- * which the daemon calls once per turn of its event loop. The requests
- * read in one turn then cost the loop one lock and one wake-up, instead
- * of a wake-up per item.
- */
-int workers_defer(struct worker_pool *pool, struct work_item *const *items, unsigned n);
-void workers_flush(struct worker_pool *pool);
+/* Queues all n items or none of them, returning as workers_submit(). */
+int workers_submit_all(struct worker_pool *pool, struct work_item *const *items, unsigned n);
 
 unsigned workers_queued(struct worker_pool *pool);
+/* Threads waiting for work. */
+unsigned workers_idle(struct worker_pool *pool);
 
 #endif
