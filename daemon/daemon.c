@@ -414,7 +414,14 @@ daemon_run(struct maestrod *d)
 	struct json_object *detail;
 	int r;
 
-	r = event_base_dispatch(d->base);
+	/*
+	 * One turn at a time: the subagents of the requests read in a turn
+	 * go to the workers together at its end (see workers_defer()).
+	 */
+	do {
+		r = event_base_loop(d->base, EVLOOP_ONCE);
+		workers_flush(d->workers);
+	} while (r == 0 && !event_base_got_exit(d->base) && !event_base_got_break(d->base));
 	if (r < 0)
 		return -EIO;
 	detail = json_object_new_object();

@@ -453,7 +453,7 @@ pipeline_evaluate(struct maestrod *d, struct call *call, struct eval_input *in,
 	tv.tv_usec = (suseconds_t)(d->cfg.subagent_timeout_usec % 1000000u);
 	evtimer_add(ev->deadline, &tv);
 	audit_expect(d->audit); /* the writer may wait for this row to commit it with others */
-	if (workers_submit_all(d->workers, items, SUBAGENT_COUNT) < 0) {
+	if (workers_defer(d->workers, items, SUBAGENT_COUNT) < 0) {
 		/* Nothing could run: every check denies, now. */
 		for (int i = 0; i < SUBAGENT_COUNT; i++)
 			ev->tasks[i].item.work = NULL;

@@ -27,6 +27,9 @@ struct worker_pool {
 	unsigned busy; /* threads running an item */
 	unsigned waking; /* idle threads signalled, not yet running */
 	bool stopping;
+	/* Loop thread only: items queued together by workers_flush(). */
+	struct item_list deferred;
+	unsigned n_deferred;
 };
 
 /*
@@ -38,6 +41,13 @@ struct worker_pool {
  * wake-up at all, and items start as soon as a worker is free, instead of
  * waiting for the loop to finish its turn.
  */
+/*
+ * workers_defer() queues at most this many items before the end of the
+ * loop's turn: a turn that reads many requests starts the first ones'
+ * subagents while it reads the rest.
+ */
+#define WORKERS_DEFER_MAX 12
+
 static void
 wake_if_needed(struct worker_pool *p)
 {
@@ -126,6 +136,7 @@ workers_start(struct event_base *base, unsigned threads, unsigned queue_max,
 	p->queue_max = queue_max;
 	STAILQ_INIT(&p->queue);
 	STAILQ_INIT(&p->done);
+	STAILQ_INIT(&p->deferred);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->ev_done = event_new(base, -1, 0, workers_on_done, p);
@@ -151,6 +162,7 @@ workers_stop(struct worker_pool *p)
 {
 	if (p == NULL)
 		return NULL;
+	workers_flush(p); /* what was deferred is finished like the rest */
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->wake);
@@ -167,24 +179,63 @@ workers_stop(struct worker_pool *p)
 	return NULL;
 }
 
+/* Called with the lock held. */
+static int
+room_for(struct worker_pool *p, unsigned n)
+{
+	if (p->stopping)
+		return -ESHUTDOWN;
+	if (p->queued + p->n_deferred + n > p->queue_max)
+		return -EAGAIN;
+	return 0;
+}
+
 int
 workers_submit_all(struct worker_pool *p, struct work_item *const *items, unsigned n)
 {
+	int r;
+
 	pthread_mutex_lock(&p->lock);
-	if (p->stopping) {
-		pthread_mutex_unlock(&p->lock);
-		return -ESHUTDOWN;
+	r = room_for(p, n);
+	if (r == 0) {
+		for (unsigned i = 0; i < n; i++)
+			STAILQ_INSERT_TAIL(&p->queue, items[i], entry);
+		p->queued += n;
+		wake_if_needed(p);
 	}
-	if (p->queued + n > p->queue_max) {
-		pthread_mutex_unlock(&p->lock);
-		return -EAGAIN;
-	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+int
+workers_defer(struct worker_pool *p, struct work_item *const *items, unsigned n)
+{
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	r = room_for(p, n);
+	pthread_mutex_unlock(&p->lock);
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < n; i++)
-		STAILQ_INSERT_TAIL(&p->queue, items[i], entry);
-	p->queued += n;
+		STAILQ_INSERT_TAIL(&p->deferred, items[i], entry);
+	p->n_deferred += n;
+	if (p->n_deferred >= WORKERS_DEFER_MAX)
+		workers_flush(p);
+	return 0;
+}
+
+void
+workers_flush(struct worker_pool *p)
+{
+	if (p->n_deferred == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	STAILQ_CONCAT(&p->queue, &p->deferred);
+	p->queued += p->n_deferred;
+	p->n_deferred = 0;
 	wake_if_needed(p);
 	pthread_mutex_unlock(&p->lock);
-	return 0;
 }
 
 int

@@ -28,6 +28,16 @@ struct worker_pool *workers_stop(struct worker_pool *pool);
 int workers_submit(struct worker_pool *pool, struct work_item *item);
 /* Queues all n items or none of them, returning as workers_submit(). */
 int workers_submit_all(struct worker_pool *pool, struct work_item *const *items, unsigned n);
+/*
+ * Loop thread: takes all n items or none of them (returning as
+ * workers_submit()), but queues them only at the next workers_flush(),
+ * which the daemon calls once per turn of its event loop, or once a dozen
+ * items wait. The requests read in one turn then cost the loop one lock
+ * and at most one wake-up per dozen items, and a worker woken for them is
+ * not switched to (on a busy or single CPU) after every request.
+ */
+int workers_defer(struct worker_pool *pool, struct work_item *const *items, unsigned n);
+void workers_flush(struct worker_pool *pool);
 
 unsigned workers_queued(struct worker_pool *pool);
 /* Threads waiting for work. */

@@ -169,6 +169,52 @@ START_TEST(test_full_queue_takes_none)
 }
 END_TEST
 
+START_TEST(test_deferred_items_wait_for_the_flush_or_a_dozen)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	atomic_int count = 0, go = 0;
+	struct event_base *base = base_new();
+	struct worker_pool *p;
+	struct job block = { .item = { .work = job_work, .done = job_done }, .lock = &lock,
+			     .cond = &cond, .count = &count, .wait_for = &go, .want = 1 };
+	struct job jobs[12] = { 0 };
+	struct work_item *items[3];
+
+	/* One worker held by block, so queued items stay countable. */
+	ck_assert_int_eq(workers_start(base, 1, 100, &p), 0);
+	ck_assert_int_eq(workers_submit(p, &block.item), 0);
+	while (workers_queued(p) != 0)
+		sched_yield();
+	for (int i = 0; i < 12; i++)
+		jobs[i] = (struct job){ .item = { .work = job_work, .done = job_done },
+					.lock = &lock, .cond = &cond, .count = &count };
+	/* Three decisions' worth waits for the end of the loop's turn... */
+	for (int k = 0; k < 3; k++) {
+		for (int i = 0; i < 3; i++)
+			items[i] = &jobs[3 * k + i].item;
+		ck_assert_int_eq(workers_defer(p, items, 3), 0);
+		ck_assert_uint_eq(workers_queued(p), 0);
+	}
+	/* ...the fourth makes a dozen, which go at once... */
+	for (int i = 0; i < 3; i++)
+		items[i] = &jobs[9 + i].item;
+	ck_assert_int_eq(workers_defer(p, items, 3), 0);
+	ck_assert_uint_eq(workers_queued(p), 12);
+	/* ...and a flush with nothing deferred changes nothing. */
+	workers_flush(p);
+	ck_assert_uint_eq(workers_queued(p), 12);
+	pthread_mutex_lock(&lock);
+	atomic_store(&go, 1);
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	wait_done(base, jobs, 12);
+	ck_assert_int_eq(atomic_load(&count), 13);
+	workers_stop(p);
+	event_base_free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -179,6 +225,7 @@ main(void)
 	tcase_add_test(tc, test_every_item_runs_and_comes_back);
 	tcase_add_test(tc, test_busy_worker_does_not_hold_up_the_queue);
 	tcase_add_test(tc, test_full_queue_takes_none);
+	tcase_add_test(tc, test_deferred_items_wait_for_the_flush_or_a_dozen);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
