@@ -1,26 +1,26 @@
-/* The WAL checkpointer: copies committed pages into the database off the writer. */
+/* The audit writer's WAL: when it is copied into the database, and by whom. */
 #ifndef MAESTRO_AUDIT_WAL_H
 #define MAESTRO_AUDIT_WAL_H
+
+#include <stdbool.h>
 
 struct sqlite3;
 struct audit_wal;
 
 /*
- * Starts a thread with its own connection to writer_db's file. NULL when it
- * cannot (the writer then checkpoints itself, as SQLite would).
+ * Takes over checkpointing of the writer's connection db from SQLite and
+ * starts the checkpoint thread, on its own connection (without one, the
+ * writer checkpoints itself). NULL when out of memory.
  */
-struct audit_wal *audit_wal_start(struct sqlite3 *writer_db);
-
-/* From the writer: the WAL has grown; copy it when you can. Never waits. */
-void audit_wal_kick(struct audit_wal *w);
+struct audit_wal *audit_wal_start(struct sqlite3 *db);
 
 /*
- * How many frames of the WAL its last checkpoint had copied into the
- * database: of the WAL as it was then, which may since have started over.
+ * On the writer thread, outside its lock, after each batch is handed back;
+ * idle when nothing is queued. Never waits for the checkpoint thread.
  */
-int audit_wal_copied(struct audit_wal *w);
+void audit_wal_after_batch(struct audit_wal *w, bool idle);
 
-/* Finishes a checkpoint in progress and stops the thread. */
+/* Stops the thread, after a checkpoint in progress, and unhooks db. */
 struct audit_wal *audit_wal_stop(struct audit_wal *w);
 
 #endif

@@ -43,88 +43,13 @@ struct audit {
 	int64_t max_rows, max_age_usec;
 	bool prune_wanted; /* the settings changed: prune even with nothing to write */
 	struct audit_head head; /* writer thread only */
-	int wal_frames; /* in the WAL after the last commit; writer thread only */
-	int wal_kicked; /* wal_frames when the checkpoint thread was last asked */
-	struct audit_wal *wal; /* the checkpoint thread; NULL: the writer checkpoints */
+	struct audit_wal *wal; /* when the WAL is copied into the database (audit-wal.c) */
 	struct {
 		audit_observer_fn fn;
 		void *arg;
 	} observers[AUDIT_MAX_OBSERVERS]; /* loop thread only */
 	unsigned n_observers;
 };
-
-/*
- * SQLite would checkpoint inside the COMMIT that crosses its threshold, and
- * the rows of that batch would wait for the copy and two fsyncs (about
- * 4 us a frame here) before their replies. Instead the checkpoint thread
- * (audit-wal.c) copies the WAL into the database each time it has grown by
- * CHECKPOINT_KICK_FRAMES, while the writer goes on. But the WAL starts over
- * only once it is copied whole between two commits, which the thread
- * cannot see to: the writer does that itself, between batches, once the
- * thread has left it at most CHECKPOINT_LEFT_FRAMES to copy, when it has
- * nothing else to do or the WAL is past CHECKPOINT_BUSY_FRAMES; and at
- * CHECKPOINT_MAX_FRAMES whatever is left. With no checkpoint thread, it
- * copies everything itself the same way.
- */
-#define CHECKPOINT_KICK_FRAMES 1000
-#define CHECKPOINT_LEFT_FRAMES 300
-#define CHECKPOINT_BUSY_FRAMES 8000
-#define CHECKPOINT_MAX_FRAMES 64000
-
-/* Called by SQLite on the writer thread after each commit. */
-static int
-audit_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
-{
-	(void)db;
-	(void)name;
-	((struct audit *)arg)->wal_frames = frames;
-	return SQLITE_OK;
-}
-
-/* On the writer thread: copies what it can now, and the WAL may start over. */
-static void
-audit_checkpoint_now(struct audit *a)
-{
-	/* Passive: never waits for readers; what it cannot copy now it copies next time. */
-	int r = sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-
-	if (r != SQLITE_OK && r != SQLITE_BUSY)
-		log_warning("audit: checkpoint failed: %s", sqlite3_errmsg(a->db));
-	a->wal_frames = 0;
-	a->wal_kicked = 0;
-}
-
-/* On the writer thread, outside the lock, after a batch is handed back. */
-static void
-audit_maybe_checkpoint(struct audit *a, bool idle)
-{
-	int copied, left;
-
-	if (a->wal_frames < a->wal_kicked)
-		a->wal_kicked = 0; /* the WAL started over */
-	if (a->wal == NULL) {
-		if (a->wal_frames >= (idle ? CHECKPOINT_KICK_FRAMES : CHECKPOINT_BUSY_FRAMES))
-			audit_checkpoint_now(a);
-		return;
-	}
-	/* Idle, the thread copies what is new sooner: an idle maestrod leaves the database whole. */
-	if (a->wal_frames >= a->wal_kicked + CHECKPOINT_KICK_FRAMES ||
-	    (idle && a->wal_frames >= CHECKPOINT_KICK_FRAMES &&
-	     a->wal_frames >= a->wal_kicked + CHECKPOINT_LEFT_FRAMES)) {
-		a->wal_kicked = a->wal_frames;
-		audit_wal_kick(a->wal);
-	}
-	/* Only a copy made since the last kick is of this WAL for sure. */
-	copied = audit_wal_copied(a->wal);
-	left = a->wal_frames;
-	if (a->wal_kicked > 0 && copied >= a->wal_kicked - CHECKPOINT_KICK_FRAMES &&
-	    copied <= a->wal_frames)
-		left = a->wal_frames - copied;
-	if (a->wal_frames >= CHECKPOINT_MAX_FRAMES ||
-	    (left <= CHECKPOINT_LEFT_FRAMES &&
-	     a->wal_frames >= (idle ? CHECKPOINT_KICK_FRAMES : CHECKPOINT_BUSY_FRAMES)))
-		audit_checkpoint_now(a);
-}
 
 struct audit_record *
 audit_record_new(const char *event, const char *actor, struct json_object *detail)
@@ -290,9 +215,10 @@ audit_commit_batch(struct audit *a, struct record_list *batch)
 /*
  * Rows still on their way from the workers would each pay for a commit of
  * their own (the WAL pages, the locks: most of a commit's cost) if the
- * writer took the first alone. It waits for them, briefly: until none is
- * announced, the batch is large, or AUDIT_GROUP_WAIT_USEC passed. Called
- * and returns with the lock held.
+ * writer took the first alone. It waits for them, briefly: until those
+ * announced when it began have arrived (under steady load new ones never
+ * stop coming), the batch is large, or AUDIT_GROUP_WAIT_USEC passed.
+ * Called and returns with the lock held.
  */
 #define AUDIT_GROUP_MAX 64
 
@@ -310,7 +236,6 @@ audit_gather(struct audit *a)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	/* Only those in flight now: under steady load new ones never stop coming. */
 	a->writer = WRITER_GATHERING;
 	while (a->arrived - first < awaited && a->expected > 0 && !a->stopping &&
 	       a->queued < AUDIT_GROUP_MAX && a->queued * 2 < a->queue_max)
@@ -404,11 +329,11 @@ audit_thread(void *arg)
 		STAILQ_CONCAT(&a->done, &batch);
 		/* event_active() is safe from another thread once evthread is set up. */
 		event_active(a->ev_done, EV_READ, 0);
-		if (a->wal_frames >= CHECKPOINT_KICK_FRAMES) {
+		{
 			bool idle = STAILQ_EMPTY(&a->queue);
 
 			pthread_mutex_unlock(&a->lock);
-			audit_maybe_checkpoint(a, idle);
+			audit_wal_after_batch(a->wal, idle);
 			pthread_mutex_lock(&a->lock);
 		}
 		audit_prune_while_idle(a);
@@ -499,11 +424,11 @@ audit_start(struct event_base *base, struct sqlite3 *db, unsigned queue_max,
 		free(a);
 		return -EIO;
 	}
-	/* Replaces SQLite's own automatic checkpoint: see audit_maybe_checkpoint(). */
-	sqlite3_wal_hook(db, audit_wal_hook, a);
 	a->wal = audit_wal_start(db);
 	a->ev_done = event_new(base, -1, 0, audit_on_done, a);
-	if (a->ev_done == NULL) {
+	if (a->wal == NULL || a->ev_done == NULL) {
+		if (a->ev_done != NULL)
+			event_free(a->ev_done);
 		a->wal = audit_wal_stop(a->wal);
 		sqlite3_finalize(a->insert);
 		audit_head_close(&a->head);
