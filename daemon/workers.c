@@ -33,21 +33,20 @@ struct worker_pool {
 };
 
 /*
- * Called with the lock held. A thread neither idle nor busy is between
- * items, or woken and on its way: it takes the next item itself. Only when
- * there is none such, and one sleeps, is there someone to wake; each that
- * takes an item wakes the next the same way while items remain. The rest
- * of the time (under load, with the workers busy) queueing costs no
- * wake-up at all, and items start as soon as a worker is free, instead of
- * waiting for the loop to finish its turn.
- */
-/*
  * workers_defer() queues at most this many items before the end of the
  * loop's turn: a turn that reads many requests starts the first ones'
  * subagents while it reads the rest.
  */
 #define WORKERS_DEFER_MAX 12
 
+/*
+ * Called with the lock held. A thread neither idle nor busy is between
+ * items, or woken and on its way: it takes the next item itself. Only when
+ * there is none such, and one sleeps, is there someone to wake; each that
+ * takes an item wakes the next the same way while items remain. Under
+ * load, with the workers busy, queueing costs no wake-up at all; and an
+ * item never waits for a busy worker while another sleeps.
+ */
 static void
 wake_if_needed(struct worker_pool *p)
 {
