@@ -25,6 +25,9 @@ void bench_sleep_ms(unsigned ms);
 /* A blocking connected stream socket (SOCK_CLOEXEC) in *fdp. */
 int bench_unix_connect(const char *path, int *fdp);
 
+/* A nonblocking listening stream socket (SOCK_CLOEXEC) bound to path, in *fdp. */
+int bench_unix_listen(const char *path, int *fdp);
+
 /* mkdtemp() under $TMPDIR or /tmp; rmtree of what it made. */
 int bench_make_tempdir(char *dir, size_t size);
 void bench_remove_tempdir(const char *dir);
@@ -38,6 +41,16 @@ int bench_rpc(const char *path, const char *request, char *reply,
 struct echo_server;
 int echo_start(const char *path, struct echo_server **out);
 void echo_stop(struct echo_server *srv); /* accepts NULL */
+
+/*
+ * floor.c: the least the architecture can do per decision (a loop thread
+ * that reads and parses, a worker hop, a writer thread committing a row
+ * per request in groups, the reply after the commit), with a database in
+ * dir; listening on dir/floor.sock, put in path.
+ */
+struct floor_server;
+int floor_start(const char *dir, char *path, size_t size, struct floor_server **out);
+void floor_stop(struct floor_server *srv); /* accepts NULL */
 
 /* spawn.c: a private maestrod in a fresh temp directory. */
 struct daemon_proc {

@@ -226,29 +226,6 @@ echo_loop(void *arg)
 }
 
 static int
-echo_listen(const char *path, int *fdp)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, SOMAXCONN) < 0) {
-		int err = errno;
-
-		close(fd);
-		return -err;
-	}
-	*fdp = fd;
-	return 0;
-}
-
-static int
 echo_watch_tag(int epoll_fd, int fd, void *tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
@@ -268,7 +245,7 @@ echo_start(const char *path, struct echo_server **out)
 	srv->listen_fd = srv->epoll_fd = srv->wake_fd = -1;
 	snprintf(srv->path, sizeof srv->path, "%s", path);
 
-	r = echo_listen(path, &srv->listen_fd);
+	r = bench_unix_listen(path, &srv->listen_fd);
 	if (r == 0) {
 		srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 		srv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

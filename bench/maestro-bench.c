@@ -30,6 +30,7 @@ struct options {
 	const char *maestrod;	/* start this daemon */
 	const char *socket;	/* or use this running one */
 	int baseline_only;
+	int floor;		/* also measure floor.c */
 	int json;
 	unsigned clients[MAX_CLIENT_COUNTS];
 	unsigned nclients;
@@ -44,7 +45,9 @@ struct options {
 struct results {
 	struct load_result echo[MAX_CLIENT_COUNTS];
 	struct load_result daemon[MAX_CLIENT_COUNTS];
+	struct load_result floor[MAX_CLIENT_COUNTS];
 	int have_daemon;
+	int have_floor;
 	int failed; /* a run could not be set up at all */
 };
 
@@ -55,7 +58,7 @@ usage(FILE *f)
 "usage: maestro-bench [--maestrod PATH | --socket PATH | --baseline-only]\n"
 "                     [--clients N[,N...]] [--duration SECONDS]\n"
 "                     [--warmup SECONDS] [--method NAME] [--payload BYTES]\n"
-"                     [--json]\n"
+"                     [--floor] [--json]\n"
 "\n"
 "  --maestrod PATH   start PATH on a private socket and database, stop it after\n"
 "  --socket PATH     benchmark a maestrod already listening on PATH\n"
@@ -68,6 +71,8 @@ usage(FILE *f)
 "                    governance.evaluate sends a fixed mix of actions as\n"
 "                    agent \"bench\", which it registers (needs --maestrod)\n"
 "  --payload BYTES   add params {\"data\":\"xxx...\"} of BYTES bytes (default 0)\n"
+"  --floor           also measure floor.c, the architecture's bare path (a\n"
+"                    loop, a worker hop, a committed row, the reply)\n"
 "  --json            print a JSON summary instead of the tables\n"
 "\n"
 "Exit status: 0 all replies good, 1 errors or setup failure, 2 usage.\n");
@@ -139,6 +144,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "method", required_argument, NULL, 'M' },
 		{ "payload", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "floor", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,6 +167,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's': o->socket = optarg; break;
 		case 'b': o->baseline_only = 1; break;
 		case 'j': o->json = 1; break;
+		case 'f': o->floor = 1; break;
 		case 'M': o->method = optarg; break;
 		case 'c':
 			o->clients_given = 1;
@@ -283,12 +290,13 @@ print_header(const struct options *o)
 }
 
 static void
-print_ratios(const struct options *o, const struct results *res)
+print_ratio_lines(const struct options *o, const struct load_result *base,
+		  const struct load_result *t, const char *name)
 {
-	printf("\n# maestrod / echo: latency ratio > 1 is slower, "
-	       "req/s ratio < 1 is fewer\n");
+	printf("\n# %s / echo: latency ratio > 1 is slower, "
+	       "req/s ratio < 1 is fewer\n", name);
 	for (unsigned i = 0; i < o->nclients; i++) {
-		const struct load_result *e = &res->echo[i], *d = &res->daemon[i];
+		const struct load_result *e = &base[i], *d = &t[i];
 
 		if (!e->valid || !d->valid) {
 			printf("%-14s clients=%-4u no ratio: a run has no samples\n",
@@ -296,16 +304,25 @@ print_ratios(const struct options *o, const struct results *res)
 			continue;
 		}
 		printf("%-14s clients=%-4u "
-		       "p50 echo %7.1fus maestrod %8.1fus ratio %6.2fx | "
-		       "p99 echo %7.1fus maestrod %8.1fus ratio %6.2fx | "
-		       "p99.9 echo %7.1fus maestrod %8.1fus ratio %6.2fx | "
-		       "req/s echo %7.0f maestrod %7.0f ratio %5.2fx\n",
+		       "p50 echo %7.1fus %s %8.1fus ratio %6.2fx | "
+		       "p99 echo %7.1fus %s %8.1fus ratio %6.2fx | "
+		       "p99.9 echo %7.1fus %s %8.1fus ratio %6.2fx | "
+		       "req/s echo %7.0f %s %7.0f ratio %5.2fx\n",
 		       o->method, o->clients[i],
-		       e->p50_us, d->p50_us, d->p50_us / e->p50_us,
-		       e->p99_us, d->p99_us, d->p99_us / e->p99_us,
-		       e->p999_us, d->p999_us, d->p999_us / e->p999_us,
-		       e->rps, d->rps, d->rps / e->rps);
+		       e->p50_us, name, d->p50_us, d->p50_us / e->p50_us,
+		       e->p99_us, name, d->p99_us, d->p99_us / e->p99_us,
+		       e->p999_us, name, d->p999_us, d->p999_us / e->p999_us,
+		       e->rps, name, d->rps, d->rps / e->rps);
 	}
+}
+
+static void
+print_ratios(const struct options *o, const struct results *res)
+{
+	if (res->have_floor)
+		print_ratio_lines(o, res->echo, res->floor, "floor");
+	if (res->have_daemon)
+		print_ratio_lines(o, res->echo, res->daemon, "maestrod");
 }
 
 static void
@@ -324,27 +341,16 @@ print_json_run(const struct load_result *r, const char *target, int comma)
 	printf("%s\n", comma ? "," : "");
 }
 
+/* "name":[{clients, p50, p99, p999, rps}...] of t against base; t NULL: empty. */
 static void
-print_json(const struct options *o, const struct results *res,
-	   uint64_t errors)
+print_json_ratios(const char *name, const struct options *o, const struct load_result *base,
+		  const struct load_result *t)
 {
 	int first = 1;
 
-	printf("{\n  \"method\":\"%s\",\"payload\":%zu,\"request_bytes\":%zu,"
-	       "\"request_mix\":%u,"
-	       "\"warmup_s\":%g,\"duration_s\":%g,\"cpus\":%ld,\n",
-	       o->method, o->payload, load_request_size(o->method, o->payload),
-	       load_request_mix(o->method),
-	       o->warmup_s, o->duration_s, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("  \"runs\":[\n");
-	for (unsigned i = 0; i < o->nclients; i++)
-		print_json_run(&res->echo[i], "echo",
-			       res->have_daemon || i + 1 < o->nclients);
-	for (unsigned i = 0; res->have_daemon && i < o->nclients; i++)
-		print_json_run(&res->daemon[i], "maestrod", i + 1 < o->nclients);
-	printf("  ],\n  \"ratios\":[");
-	for (unsigned i = 0; res->have_daemon && i < o->nclients; i++) {
-		const struct load_result *e = &res->echo[i], *d = &res->daemon[i];
+	printf("  \"%s\":[", name);
+	for (unsigned i = 0; t != NULL && i < o->nclients; i++) {
+		const struct load_result *e = &base[i], *d = &t[i];
 
 		if (!e->valid || !d->valid)
 			continue;
@@ -355,8 +361,31 @@ print_json(const struct options *o, const struct results *res,
 		       d->rps / e->rps);
 		first = 0;
 	}
-	printf("%s],\n  \"errors\":%" PRIu64 ",\"complete\":%s\n}\n",
-	       first ? "" : "\n  ", errors,
+	printf("%s],\n", first ? "" : "\n  ");
+}
+
+static void
+print_json(const struct options *o, const struct results *res,
+	   uint64_t errors)
+{
+	printf("{\n  \"method\":\"%s\",\"payload\":%zu,\"request_bytes\":%zu,"
+	       "\"request_mix\":%u,"
+	       "\"warmup_s\":%g,\"duration_s\":%g,\"cpus\":%ld,\n",
+	       o->method, o->payload, load_request_size(o->method, o->payload),
+	       load_request_mix(o->method),
+	       o->warmup_s, o->duration_s, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  \"runs\":[\n");
+	for (unsigned i = 0; i < o->nclients; i++)
+		print_json_run(&res->echo[i], "echo",
+			       res->have_daemon || res->have_floor || i + 1 < o->nclients);
+	for (unsigned i = 0; res->have_floor && i < o->nclients; i++)
+		print_json_run(&res->floor[i], "floor", res->have_daemon || i + 1 < o->nclients);
+	for (unsigned i = 0; res->have_daemon && i < o->nclients; i++)
+		print_json_run(&res->daemon[i], "maestrod", i + 1 < o->nclients);
+	printf("  ],\n");
+	print_json_ratios("floor_ratios", o, res->echo, res->have_floor ? res->floor : NULL);
+	print_json_ratios("ratios", o, res->echo, res->have_daemon ? res->daemon : NULL);
+	printf("  \"errors\":%" PRIu64 ",\"complete\":%s\n}\n", errors,
 	       res->failed || atomic_load(&bench_interrupted) ? "false" : "true");
 }
 
@@ -410,6 +439,32 @@ run_baseline(const struct options *o, struct results *res)
 	else
 		run_target(o, "echo", TARGET_ECHO, path, res->echo, res);
 	echo_stop(srv);
+	bench_remove_tempdir(dir);
+	return r;
+}
+
+static int
+run_floor(const struct options *o, struct results *res)
+{
+	char dir[BENCH_PATH_MAX], path[BENCH_PATH_MAX + 16];
+	struct floor_server *srv = NULL;
+	int r;
+
+	r = bench_make_tempdir(dir, sizeof dir);
+	if (r < 0) {
+		fprintf(stderr, "maestro-bench: cannot make a temp directory: "
+			"%s\n", strerror(-r));
+		return r;
+	}
+	r = floor_start(dir, path, sizeof path, &srv);
+	if (r < 0) {
+		fprintf(stderr, "maestro-bench: cannot start the floor server in %s: %s\n", dir,
+			strerror(-r));
+	} else {
+		res->have_floor = 1;
+		run_target(o, "floor", TARGET_DAEMON, path, res->floor, res);
+	}
+	floor_stop(srv);
 	bench_remove_tempdir(dir);
 	return r;
 }
@@ -524,15 +579,17 @@ main(int argc, char **argv)
 		print_header(&o);
 	if (run_baseline(&o, &res) < 0)
 		return 1;
+	if (o.floor && !atomic_load(&bench_interrupted) && run_floor(&o, &res) < 0)
+		res.failed = 1;
 	if (!o.baseline_only && !atomic_load(&bench_interrupted) &&
 	    run_daemon(&o, &res) < 0)
 		res.failed = 1;
 
 	for (unsigned i = 0; i < o.nclients; i++)
-		errors += res.echo[i].errors + res.daemon[i].errors;
+		errors += res.echo[i].errors + res.floor[i].errors + res.daemon[i].errors;
 	if (o.json)
 		print_json(&o, &res, errors);
-	else if (res.have_daemon)
+	else
 		print_ratios(&o, &res);
 	if (errors > 0)
 		fprintf(stderr, "maestro-bench: errors: %" PRIu64 "\n", errors);

@@ -74,6 +74,29 @@ bench_unix_connect(const char *path, int *fdp)
 }
 
 int
+bench_unix_listen(const char *path, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int
 bench_rpc(const char *path, const char *request, char *reply, size_t size)
 {
 	struct timeval tv = { .tv_sec = 10 };
