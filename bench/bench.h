@@ -28,6 +28,9 @@ int bench_unix_connect(const char *path, int *fdp);
 /* A nonblocking listening stream socket (SOCK_CLOEXEC) bound to path, in *fdp. */
 int bench_unix_listen(const char *path, int *fdp);
 
+/* Adds fd to the epoll set for EPOLLIN, tagged with tag; 0 or -errno. */
+int bench_epoll_watch(int epoll_fd, int fd, void *tag);
+
 /* mkdtemp() under $TMPDIR or /tmp; rmtree of what it made. */
 int bench_make_tempdir(char *dir, size_t size);
 void bench_remove_tempdir(const char *dir);

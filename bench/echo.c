@@ -225,14 +225,6 @@ echo_loop(void *arg)
 	}
 }
 
-static int
-echo_watch_tag(int epoll_fd, int fd, void *tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
 int
 echo_start(const char *path, struct echo_server **out)
 {
@@ -253,10 +245,10 @@ echo_start(const char *path, struct echo_server **out)
 			r = -errno;
 	}
 	if (r == 0)
-		r = echo_watch_tag(srv->epoll_fd, srv->listen_fd,
+		r = bench_epoll_watch(srv->epoll_fd, srv->listen_fd,
 				   &srv->listen_fd);
 	if (r == 0)
-		r = echo_watch_tag(srv->epoll_fd, srv->wake_fd, &srv->wake_fd);
+		r = bench_epoll_watch(srv->epoll_fd, srv->wake_fd, &srv->wake_fd);
 	if (r == 0)
 		r = -pthread_create(&srv->thread, NULL, echo_loop, srv);
 	if (r < 0) {

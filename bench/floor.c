@@ -352,14 +352,6 @@ loop_main(void *arg)
 }
 
 static int
-watch(int epoll_fd, int fd, void *tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-static int
 db_open(struct floor_server *srv, const char *dir)
 {
 	char path[BENCH_PATH_MAX + 16];
@@ -408,11 +400,11 @@ floor_start(const char *dir, char *path, size_t size, struct floor_server **out)
 			r = -errno;
 	}
 	if (r == 0)
-		r = watch(srv->epoll_fd, srv->listen_fd, &srv->listen_fd);
+		r = bench_epoll_watch(srv->epoll_fd, srv->listen_fd, &srv->listen_fd);
 	if (r == 0)
-		r = watch(srv->epoll_fd, srv->stop_fd, &srv->stop_fd);
+		r = bench_epoll_watch(srv->epoll_fd, srv->stop_fd, &srv->stop_fd);
 	if (r == 0)
-		r = watch(srv->epoll_fd, srv->done_fd, &srv->done_fd);
+		r = bench_epoll_watch(srv->epoll_fd, srv->done_fd, &srv->done_fd);
 	if (r == 0 && (r = -pthread_create(&srv->writer, NULL, writer_main, srv)) == 0)
 		srv->writer_started = true;
 	if (r == 0 && (r = -pthread_create(&srv->worker, NULL, worker_main, srv)) == 0)

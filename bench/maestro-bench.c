@@ -418,11 +418,16 @@ run_target(const struct options *o, const char *target, enum target_kind kind,
 	}
 }
 
+/*
+ * The in-process servers, one temp directory for both: the echo baseline,
+ * then the floor when asked for. Fails only when the baseline cannot run.
+ */
 static int
-run_baseline(const struct options *o, struct results *res)
+run_in_process(const struct options *o, struct results *res)
 {
 	char dir[BENCH_PATH_MAX], path[BENCH_PATH_MAX + 16];
-	struct echo_server *srv = NULL;
+	struct echo_server *echo = NULL;
+	struct floor_server *floor = NULL;
 	int r;
 
 	r = bench_make_tempdir(dir, sizeof dir);
@@ -432,39 +437,26 @@ run_baseline(const struct options *o, struct results *res)
 		return r;
 	}
 	snprintf(path, sizeof path, "%s/echo.sock", dir);
-	r = echo_start(path, &srv);
+	r = echo_start(path, &echo);
 	if (r < 0)
 		fprintf(stderr, "maestro-bench: cannot start the echo server "
 			"on %s: %s\n", path, strerror(-r));
 	else
 		run_target(o, "echo", TARGET_ECHO, path, res->echo, res);
-	echo_stop(srv);
-	bench_remove_tempdir(dir);
-	return r;
-}
+	echo_stop(echo);
+	if (r == 0 && o->floor && !atomic_load(&bench_interrupted)) {
+		int fr = floor_start(dir, path, sizeof path, &floor);
 
-static int
-run_floor(const struct options *o, struct results *res)
-{
-	char dir[BENCH_PATH_MAX], path[BENCH_PATH_MAX + 16];
-	struct floor_server *srv = NULL;
-	int r;
-
-	r = bench_make_tempdir(dir, sizeof dir);
-	if (r < 0) {
-		fprintf(stderr, "maestro-bench: cannot make a temp directory: "
-			"%s\n", strerror(-r));
-		return r;
+		if (fr < 0) {
+			fprintf(stderr, "maestro-bench: cannot start the floor server in %s: %s\n",
+				dir, strerror(-fr));
+			res->failed = 1;
+		} else {
+			res->have_floor = 1;
+			run_target(o, "floor", TARGET_DAEMON, path, res->floor, res);
+		}
+		floor_stop(floor);
 	}
-	r = floor_start(dir, path, sizeof path, &srv);
-	if (r < 0) {
-		fprintf(stderr, "maestro-bench: cannot start the floor server in %s: %s\n", dir,
-			strerror(-r));
-	} else {
-		res->have_floor = 1;
-		run_target(o, "floor", TARGET_DAEMON, path, res->floor, res);
-	}
-	floor_stop(srv);
 	bench_remove_tempdir(dir);
 	return r;
 }
@@ -577,10 +569,8 @@ main(int argc, char **argv)
 
 	if (!o.json)
 		print_header(&o);
-	if (run_baseline(&o, &res) < 0)
+	if (run_in_process(&o, &res) < 0)
 		return 1;
-	if (o.floor && !atomic_load(&bench_interrupted) && run_floor(&o, &res) < 0)
-		res.failed = 1;
 	if (!o.baseline_only && !atomic_load(&bench_interrupted) &&
 	    run_daemon(&o, &res) < 0)
 		res.failed = 1;

@@ -469,11 +469,11 @@ audit_stop(struct audit *a)
 	return NULL;
 }
 
-/* Called with the lock held: rec's announcement, if it made one, is over. */
+/* Called with the lock held: one announced row came, or will not come. */
 static void
-audit_arrived(struct audit *a, const struct audit_record *rec)
+audit_arrived(struct audit *a)
 {
-	if (rec->expected && a->expected > 0) {
+	if (a->expected > 0) {
 		a->expected--;
 		a->arrived++;
 	}
@@ -483,7 +483,8 @@ int
 audit_submit(struct audit *a, struct audit_record *rec)
 {
 	pthread_mutex_lock(&a->lock);
-	audit_arrived(a, rec);
+	if (rec->expected)
+		audit_arrived(a);
 	if (a->stopping) {
 		pthread_mutex_unlock(&a->lock);
 		return -ESHUTDOWN;
@@ -515,12 +516,9 @@ void
 audit_expect_cancel(struct audit *a)
 {
 	pthread_mutex_lock(&a->lock);
-	if (a->expected > 0) {
-		a->expected--;
-		a->arrived++; /* for audit_gather(): it is not coming, so wait no more for it */
-		if (a->writer == WRITER_GATHERING)
-			pthread_cond_signal(&a->wake);
-	}
+	audit_arrived(a); /* for audit_gather(): it is not coming, so wait no more for it */
+	if (a->writer == WRITER_GATHERING)
+		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 }
 
